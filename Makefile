@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Each installs what it needs itself.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+ES_PORT ?= 9200
+
+.PHONY: demo test test-fast es-up es-down eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## Run the portal with the embedded engine and demo data on http://127.0.0.1:5000
+demo: $(STAMP)
+	$(BIN)/cityex demo
+
+## Run the whole test suite (starts and stops a throwaway Elasticsearch node)
+test: $(STAMP)
+	bash tools/run-tests
+
+## Tests without the browser and Elasticsearch setup (quick local loop)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not browser and not elasticsearch"
+
+## A throwaway Elasticsearch 8 node for development: http://127.0.0.1:$(ES_PORT)
+es-up:
+	tools/elasticsearch/es-node start --port $(ES_PORT)
+
+es-down:
+	tools/elasticsearch/es-node stop --port $(ES_PORT)
+
+## Relevance evaluation on both engines (nDCG@10, Recall@10, MRR)
+eval: $(STAMP)
+	bash tools/run-eval
+
+## Benchmarks (results go into docs/benchmarks.md by hand, with machine and command)
+bench: $(STAMP)
+	$(BIN)/python bench/search_bench.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,80 @@
+"""Where the embedded index lives: physical SQLite files behind a `current` pointer.
+
+Mirrors Elasticsearch's alias: a rebuild writes a new file and then replaces
+the pointer atomically; readers switch on their next query.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from indexer.embedded.schema import SCHEMA_VERSION, ddl
+
+POINTER = "current"
+KEEP_FILES = 2
+
+
+class IndexStore:
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        self._local = threading.local()
+
+    # -- the pointer ---------------------------------------------------------------
+    def _pointer(self) -> Path:
+        return self.directory / POINTER
+
+    def current_name(self) -> str | None:
+        try:
+            return self._pointer().read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def new_name(self) -> str:
+        return f"case-studies-v{SCHEMA_VERSION}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}.sqlite3"
+
+    def switch_to(self, name: str) -> None:
+        tmp = self.directory / f".{POINTER}.{os.getpid()}.{threading.get_ident()}"
+        tmp.write_text(name, encoding="utf-8")
+        os.replace(tmp, self._pointer())
+        self._remove_old_files(keep=name)
+
+    def _remove_old_files(self, keep: str) -> None:
+        files = sorted(self.directory.glob("case-studies-v*.sqlite3"), key=lambda p: p.name)
+        old = [p for p in files if p.name != keep][: max(0, len(files) - KEEP_FILES)]
+        for path in old:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    # -- connections ---------------------------------------------------------------
+    def connect(self, name: str) -> sqlite3.Connection:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.directory / name, timeout=30, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        for statement in ddl():
+            connection.execute(statement)
+        return connection
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection to the current index, created on first use."""
+        name = self.current_name()
+        if name is None:
+            name = self.new_name()
+            self.connect(name).close()
+            self.switch_to(name)
+        local = self._local
+        if getattr(local, "name", None) != name:
+            if getattr(local, "connection", None) is not None:
+                local.connection.close()
+            local.connection = self.connect(name)
+            local.name = name
+        return local.connection
+
+    def close(self) -> None:
+        if getattr(self._local, "connection", None) is not None:
+            self._local.connection.close()
+            self._local.connection = None
+            self._local.name = None

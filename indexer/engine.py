@@ -1,0 +1,87 @@
+"""The one interface both search engines implement."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from indexer.documents import SearchDocument
+from indexer.query import SearchQuery, SearchResult
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot be reached or refused the request; retry later."""
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """Remove document `id`, unless the index holds a version newer than `version`."""
+
+    id: int
+    version: int
+
+
+class SearchEngine(abc.ABC):
+    """Index and search case studies.
+
+    Writes are idempotent and ordered: a document or deletion carries the case
+    study's revision, and an engine ignores any write older than what it holds.
+    """
+
+    name: str
+
+    @abc.abstractmethod
+    def ensure_index(self) -> None:
+        """Create the index (and its alias) if missing."""
+
+    @abc.abstractmethod
+    def index(self, documents: Iterable[SearchDocument]) -> int:
+        """Add or replace documents in bulk; returns how many were applied.
+
+        A document whose version is older than the indexed one is skipped, not
+        an error. Raises EngineUnavailable if the engine did not acknowledge.
+        """
+
+    @abc.abstractmethod
+    def delete(self, deletions: Iterable[Deletion]) -> int:
+        """Remove documents in bulk; missing ones are not an error."""
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run a query: ranked ids, total, disjunctive facets, highlights."""
+
+    @abc.abstractmethod
+    def rebuild(self, documents: Iterable[SearchDocument]) -> str:
+        """Build a fresh index from `documents` and switch to it atomically.
+
+        Searches keep being answered from the old index until the switch.
+        Returns the new physical index name.
+        """
+
+    @abc.abstractmethod
+    def indexed_versions(self) -> Mapping[int, tuple[int, str]]:
+        """id -> (version, content hash) of every indexed document."""
+
+    @abc.abstractmethod
+    def health(self) -> dict:
+        """{"status": "up"|"down", ...details}; never raises."""
+
+    def refresh(self) -> None:
+        """Make recent writes visible to search (no-op where they already are)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def create_engine(name: str, **options) -> SearchEngine:
+    """Engine factory; imports lazily so the embedded engine needs no ES client."""
+    if name == "embedded":
+        from indexer.embedded.engine import EmbeddedEngine
+
+        return EmbeddedEngine(**options)
+    if name == "elasticsearch":
+        from indexer.elasticsearch.engine import ElasticsearchEngine
+
+        return ElasticsearchEngine(**options)
+    raise ValueError(f"unknown search engine '{name}': use 'embedded' or 'elasticsearch'")

@@ -1,0 +1,112 @@
+"""What the portal asks an engine, and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Facets every engine declares (keyword fields in Elasticsearch, columns in
+# the embedded engine). Filtering or faceting on anything else is an error.
+FACETS: tuple[str, ...] = (
+    "city",
+    "country",
+    "topic",
+    "language",
+    "year",
+    "collection",
+    "partnership",
+)
+SORTS = ("relevance", "newest")
+MAX_PER_PAGE = 100
+# Deep paging is capped: beyond this a user should narrow the search.
+MAX_RESULT_WINDOW = 10_000
+
+
+class QueryError(ValueError):
+    """A query the engine cannot run; `parameter` names what is wrong."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Extra text to look for in one language, weighted below the literal query.
+
+    Built above the engines (thesaurus, cross-language labels); each engine
+    analyses `text` with the analysis of `language`.
+    """
+
+    language: str
+    text: str
+    boost: float = 0.5
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    facets: tuple[str, ...] = FACETS
+    page: int = 1
+    per_page: int = 20
+    sort: str = "relevance"
+    expansions: tuple[Expansion, ...] = ()
+    # Allow edit-distance matches (typos) for the literal query terms.
+    fuzzy: bool = False
+    # Up to how many facet values to return per facet.
+    facet_size: int = 50
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        if self.page < 1:
+            raise QueryError("page", "page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise QueryError("per_page", f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if self.page * self.per_page > MAX_RESULT_WINDOW:
+            raise QueryError(
+                "page", f"results beyond {MAX_RESULT_WINDOW} are not served; narrow the search"
+            )
+        if self.sort not in SORTS:
+            raise QueryError("sort", f"sort must be one of {', '.join(SORTS)}")
+        for name in (*self.filters, *self.facets):
+            if name not in FACETS:
+                raise QueryError(
+                    name,
+                    f"'{name}' is not a declared facet; declare it in indexer.query.FACETS "
+                    "and in the engines' mappings first",
+                )
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def is_browse(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    score: float
+    # field ("title", "summary", "body") -> HTML fragments with <mark>; all
+    # other text in them is escaped.
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+    # Languages whose text matched the query, best first.
+    matched_languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]

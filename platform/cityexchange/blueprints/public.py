@@ -1,0 +1,49 @@
+"""Pages anyone can read: home, case studies, cities."""
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from cityexchange.extensions import db
+from cityexchange.models import CaseStudy, City
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    latest = db.session.scalars(
+        select(CaseStudy)
+        .where(CaseStudy.status == "published")
+        .options(selectinload(CaseStudy.city))
+        .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
+        .limit(8)
+    ).all()
+    cities = db.session.execute(
+        select(City, func.count(CaseStudy.id))
+        .outerjoin(CaseStudy, (CaseStudy.city_id == City.id) & (CaseStudy.status == "published"))
+        .group_by(City.id)
+        .order_by(City.name)
+    ).all()
+    return render_template("home.html", latest=latest, cities=cities)
+
+
+@bp.get("/case-studies/<slug>")
+def case_study(slug):
+    case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
+    if case_study is None or not case_study.is_published:
+        abort(404, description=f"There is no published case study '{slug}'.")
+    return render_template("case_study.html", case_study=case_study)
+
+
+@bp.get("/cities/<slug>")
+def city(slug):
+    city = db.session.scalar(select(City).where(City.slug == slug))
+    if city is None:
+        abort(404, description=f"There is no city '{slug}'.")
+    case_studies = db.session.scalars(
+        select(CaseStudy)
+        .where(CaseStudy.city_id == city.id, CaseStudy.status == "published")
+        .order_by(CaseStudy.year.desc(), CaseStudy.title)
+    ).all()
+    return render_template("city.html", city=city, case_studies=case_studies)

@@ -1,0 +1,81 @@
+"""Errors a person sees: a page for browsers, JSON naming the parameter for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from indexer import EngineUnavailable, QueryError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A client error in an API call: 400 with the offending parameter."""
+
+    def __init__(self, message: str, parameter: str | None = None, status: int = 400,
+                 errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.status = status
+        self.errors = errors or ({parameter: [message]} if parameter else {})
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _json_error(status: int, message: str, parameter: str | None = None, errors=None):
+    body = {"error": {"status": status, "message": message}}
+    if parameter:
+        body["error"]["parameter"] = parameter
+    if errors:
+        body["error"]["fields"] = errors
+    return jsonify(body), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        return _json_error(error.status, error.message, error.parameter, error.errors)
+
+    @app.errorhandler(QueryError)
+    def _query_error(error: QueryError):
+        if wants_json():
+            return _json_error(400, error.message, error.parameter)
+        return render_template("error.html", status=400, message=error.message), 400
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(error: ValidationError):
+        fields = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+        first = next(iter(fields), None)
+        return _json_error(400, f"invalid value for '{first}'", first, fields)
+
+    @app.errorhandler(EngineUnavailable)
+    def _engine_down(error: EngineUnavailable):
+        log.warning("search engine unavailable: %s", error)
+        message = "Search is unavailable at the moment. Case studies can still be read; please try the search again in a few minutes."
+        if wants_json():
+            return _json_error(503, message)
+        return render_template("error.html", status=503, message=message), 503
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if wants_json():
+            return _json_error(error.code or 500, error.description or error.name)
+        return (
+            render_template("error.html", status=error.code, message=error.description),
+            error.code,
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side. The error has been logged."
+        if wants_json():
+            return _json_error(500, message)
+        return render_template("error.html", status=500, message=message), 500

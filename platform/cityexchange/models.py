@@ -1,0 +1,231 @@
+"""Database models (SQLAlchemy 2). The database is the source of truth."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cityexchange.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+ROLES = ("contributor", "coordinator", "admin")
+STATUSES = ("draft", "submitted", "published")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="contributor")
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    city: Mapped[City | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
+        return self.active
+
+
+partnership_cities = Table(
+    "partnership_cities",
+    db.metadata,
+    Column("partnership_id", ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True),
+    Column("city_id", ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+case_study_partners = Table(
+    "case_study_partners",
+    db.metadata,
+    Column("case_study_id", ForeignKey("case_studies.id", ondelete="CASCADE"), primary_key=True),
+    Column("city_id", ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class City(db.Model):
+    __tablename__ = "cities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(200), default="")
+    population: Mapped[int | None]
+    description: Mapped[str] = mapped_column(default="")
+    industrial_legacy: Mapped[str] = mapped_column(default="")
+    # Thesaurus concept ids.
+    focus_themes: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case_studies: Mapped[list[CaseStudy]] = relationship(
+        back_populates="city", foreign_keys="CaseStudy.city_id"
+    )
+    partnerships: Mapped[list[Partnership]] = relationship(
+        secondary=partnership_cities, back_populates="cities"
+    )
+
+
+class Partnership(db.Model):
+    """A twinning, an innovation partnership or a network membership."""
+
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), default="twinning")
+    since_year: Mapped[int | None]
+    description: Mapped[str] = mapped_column(default="")
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+
+    cities: Mapped[list[City]] = relationship(
+        secondary=partnership_cities, back_populates="partnerships"
+    )
+
+
+class CaseStudy(db.Model):
+    __tablename__ = "case_studies"
+    # Never reuse a deleted case study's id: the index keys documents by id.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
+    language: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(default="")
+    body: Mapped[str] = mapped_column(default="")
+    year: Mapped[int | None]
+    # Thesaurus concept ids or free words.
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # Bumped on every save; the search index uses it as an external version.
+    revision: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    city: Mapped[City] = relationship(back_populates="case_studies", foreign_keys=[city_id])
+    partners: Mapped[list[City]] = relationship(secondary=case_study_partners)
+    translations: Mapped[list[Translation]] = relationship(
+        back_populates="case_study", cascade="all, delete-orphan", order_by="Translation.language"
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="case_study",
+        cascade="all, delete-orphan",
+        order_by="Revision.number.desc()",
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def languages(self) -> list[str]:
+        return [self.language] + [t.language for t in self.translations]
+
+    def translation(self, language: str) -> Translation | None:
+        return next((t for t in self.translations if t.language == language), None)
+
+
+class Translation(db.Model):
+    """A contributor's translation of a case study's title, summary and body."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("case_study_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_study_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(default="")
+    body: Mapped[str] = mapped_column(default="")
+
+    case_study: Mapped[CaseStudy] = relationship(back_populates="translations")
+
+
+class Revision(db.Model):
+    """A snapshot of a case study as it was saved."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("case_study_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_study_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(40), default="save")
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    case_study: Mapped[CaseStudy] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+
+class OutboxEntry(db.Model):
+    """What must reach the search index: written in the same transaction as the change.
+
+    Holds only the operation and the id; the indexer re-reads the case study
+    when it drains the outbox.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    op: Mapped[str] = mapped_column(String(10))  # "index" | "delete"
+    case_study_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Collection(db.Model):
+    """A coordinator's themed, ordered set of case studies."""
+
+    __tablename__ = "collections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    introduction: Mapped[str] = mapped_column(default="")
+    cover_text: Mapped[str] = mapped_column(default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    featured: Mapped[bool] = mapped_column(default=False)
+    # Search parameters that keep proposing new matching case studies.
+    saved_search: Mapped[dict | None] = mapped_column(JSON)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items: Mapped[list[CollectionItem]] = relationship(
+        back_populates="collection",
+        cascade="all, delete-orphan",
+        order_by="CollectionItem.position",
+    )
+
+
+class CollectionItem(db.Model):
+    __tablename__ = "collection_items"
+    __table_args__ = (UniqueConstraint("collection_id", "case_study_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
+    case_study_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(default="")
+    # "accepted" (hand-picked or accepted), "pending" (proposed by the saved
+    # search), "hidden" (rejected proposal).
+    state: Mapped[str] = mapped_column(String(20), default="accepted")
+
+    collection: Mapped[Collection] = relationship(back_populates="items")
+    case_study: Mapped[CaseStudy] = relationship()

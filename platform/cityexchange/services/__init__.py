@@ -1,0 +1,1 @@
+"""Services do the work views and commands ask for: validate, commit, enqueue."""

@@ -1,0 +1,172 @@
+"""Create, revise, publish and unpublish case studies.
+
+Every change commits the case study, a revision snapshot and, when the search
+index is affected, an outbox row, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+
+from cityexchange.extensions import db
+from cityexchange.models import CaseStudy, City, OutboxEntry, Revision, Translation, utcnow
+from cityexchange.services import indexing
+from cityexchange.services.slugs import unique_slug
+from indexer.analysis import detect_language
+
+log = logging.getLogger(__name__)
+
+
+class PermissionDenied(Exception):
+    pass
+
+
+def find_city(name_or_slug: str) -> City | None:
+    key = name_or_slug.strip()
+    return db.session.scalar(
+        select(City).where((func.lower(City.name) == key.lower()) | (City.slug == key.lower()))
+    )
+
+
+def resolve_partners(names: list[str], *, create_missing: bool = False,
+                     country: str = "") -> list[City]:
+    """Partner cities by name; unknown names are created (import) or an error (forms)."""
+    from cityexchange.services.cities import get_or_create_city
+
+    cities = []
+    for name in names:
+        city = find_city(name)
+        if city is None:
+            if not create_missing:
+                raise ValueError(f"unknown partner city '{name}'")
+            city = get_or_create_city(name, country or "")
+        cities.append(city)
+    return cities
+
+
+def _snapshot(case_study: CaseStudy) -> dict:
+    return {
+        "title": case_study.title,
+        "summary": case_study.summary,
+        "body": case_study.body,
+        "language": case_study.language,
+        "year": case_study.year,
+        "topics": list(case_study.topics or []),
+        "partners": [city.name for city in case_study.partners],
+        "status": case_study.status,
+        "translations": {
+            t.language: {"title": t.title, "summary": t.summary, "body": t.body}
+            for t in case_study.translations
+        },
+    }
+
+
+def _record(case_study: CaseStudy, author, action: str) -> None:
+    """Bump the revision, keep a snapshot, and enqueue for the index if it matters."""
+    case_study.revision = (case_study.revision or 0) + 1
+    case_study.updated_at = utcnow()
+    db.session.flush()
+    db.session.add(
+        Revision(
+            case_study_id=case_study.id,
+            number=case_study.revision,
+            author_id=getattr(author, "id", None),
+            action=action,
+            snapshot=_snapshot(case_study),
+        )
+    )
+
+
+def enqueue(case_study_id: int, op: str = "index") -> None:
+    """Outbox row for the indexer, in the caller's transaction."""
+    db.session.add(OutboxEntry(op=op, case_study_id=case_study_id))
+
+
+def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: bool) -> None:
+    """Copy validated input (CaseStudyInputSchema) onto a case study."""
+    case_study.title = data["title"]
+    case_study.summary = data.get("summary") or ""
+    case_study.body = data.get("body") or ""
+    text = " ".join([case_study.title, case_study.summary, case_study.body])
+    case_study.language = data.get("language") or detect_language(text)
+    case_study.year = data.get("year")
+    case_study.topics = list(data.get("topics") or [])
+    case_study.partners = [
+        city
+        for city in resolve_partners(data.get("partners") or [],
+                                     create_missing=create_missing_partners)
+        if city.id != case_study.city_id
+    ]
+    wanted = data.get("translations") or {}
+    case_study.translations = [
+        _updated_translation(case_study, language, fields_)
+        for language, fields_ in sorted(wanted.items())
+        if language != case_study.language
+    ]
+
+
+def _updated_translation(case_study: CaseStudy, language: str, data: dict) -> Translation:
+    translation = case_study.translation(language) or Translation(language=language)
+    translation.title = data["title"]
+    translation.summary = data.get("summary") or ""
+    translation.body = data.get("body") or ""
+    return translation
+
+
+def create_case_study(data: dict, *, city: City, author=None, publish: bool = False,
+                      create_missing_partners: bool = False, commit: bool = True) -> CaseStudy:
+    case_study = CaseStudy(city=city, city_id=city.id, revision=0, status="draft",
+                           created_by_id=getattr(author, "id", None))
+    case_study.slug = data.get("slug") or unique_slug(CaseStudy, data["title"])
+    db.session.add(case_study)
+    apply_fields(case_study, data, create_missing_partners=create_missing_partners)
+    if publish:
+        case_study.status = "published"
+        case_study.published_at = utcnow()
+    _record(case_study, author, "create")
+    if publish:
+        enqueue(case_study.id)
+    if commit:
+        _commit()
+    return case_study
+
+
+def update_case_study(case_study: CaseStudy, data: dict, *, author=None,
+                      create_missing_partners: bool = False, publish: bool | None = None,
+                      commit: bool = True) -> CaseStudy:
+    apply_fields(case_study, data, create_missing_partners=create_missing_partners)
+    if publish and not case_study.is_published:
+        case_study.status = "published"
+        case_study.published_at = case_study.published_at or utcnow()
+    _record(case_study, author, "save")
+    if case_study.is_published:
+        enqueue(case_study.id)
+    if commit:
+        _commit()
+    return case_study
+
+
+def set_status(case_study: CaseStudy, status: str, *, author=None) -> CaseStudy:
+    """draft -> submitted -> published, and back; (un)publishing reaches the index."""
+    was_published = case_study.is_published
+    case_study.status = status
+    if status == "published" and not case_study.published_at:
+        case_study.published_at = utcnow()
+    _record(case_study, author, status)
+    if status == "published" or was_published:
+        enqueue(case_study.id, "index" if status == "published" else "delete")
+    _commit()
+    return case_study
+
+
+def delete_case_study(case_study: CaseStudy) -> None:
+    enqueue(case_study.id, "delete")
+    db.session.delete(case_study)
+    _commit()
+
+
+def _commit() -> None:
+    db.session.commit()
+    indexing.index_after_commit()

@@ -1,0 +1,65 @@
+"""The demo data set in config/demo/: cities, partnerships, users, case studies."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from cityexchange.extensions import db
+from cityexchange.models import Partnership
+from cityexchange.services.case_studies import find_city
+from cityexchange.services.cities import get_or_create_city
+from cityexchange.services.importer import import_lines
+from cityexchange.services.users import create_user, find_user
+from cityexchange.settings import CONFIG_DIR
+
+DEMO_DIR = CONFIG_DIR / "demo"
+
+
+def _read_json(name: str):
+    path = DEMO_DIR / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def load_demo() -> dict:
+    """Load (or refresh) the demo data; running it twice changes nothing."""
+    cities = _read_json("cities.json")
+    for profile in cities:
+        profile = dict(profile)
+        city = get_or_create_city(profile.pop("name"), profile.pop("country"))
+        for key, value in profile.items():
+            setattr(city, key, value)
+    partnerships = _read_json("partnerships.json")
+    for data in partnerships:
+        _upsert_partnership(dict(data))
+    db.session.commit()
+
+    accounts = _read_json("users.json")
+    for account in accounts:
+        if find_user(account["email"]) is None:
+            create_user(account)
+
+    with (DEMO_DIR / "case-studies.jsonl").open(encoding="utf-8") as stream:
+        report = import_lines(stream, publish=True)
+    if report.errors:
+        raise RuntimeError(f"demo data has invalid lines: {report.errors[:3]}")
+    return {
+        "cities": len(cities),
+        "partnerships": len(partnerships),
+        "case_studies": report.imported,
+        "users": len(accounts),
+        "accounts": accounts,
+    }
+
+
+def _upsert_partnership(data: dict) -> Partnership:
+    members = [find_city(name) or get_or_create_city(name, "") for name in data.pop("cities")]
+    partnership = db.session.scalar(select(Partnership).where(Partnership.slug == data["slug"]))
+    if partnership is None:
+        partnership = Partnership(slug=data["slug"])
+        db.session.add(partnership)
+    for key, value in data.items():
+        setattr(partnership, key, value)
+    partnership.cities = members
+    return partnership

@@ -1,0 +1,64 @@
+"""Settings: defaults from config/settings.json, then CITYEX_* environment, then a test's dict."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+# The repository root: config/, templates/ and instance/ live here.
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG_DIR = ROOT / "config"
+TEMPLATE_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+INSTANCE_DIR = ROOT / "instance"
+ENV_PREFIX = "CITYEX_"
+
+
+def _coerce(raw: str, default):
+    """Environment values are strings; read them as the default's type."""
+    if isinstance(default, bool) or default is None and raw.lower() in ("true", "false"):
+        return raw.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def load_settings(overrides: dict | None = None, environ=os.environ) -> dict:
+    defaults = json.loads((CONFIG_DIR / "settings.json").read_text(encoding="utf-8"))
+    defaults.pop("_comment", None)
+    settings = dict(defaults)
+    for name, default in defaults.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is not None:
+            settings[name] = _coerce(raw, default)
+    settings.update(overrides or {})
+    return _fill_derived(settings)
+
+
+def _fill_derived(settings: dict) -> dict:
+    if not settings.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = f"sqlite:///{INSTANCE_DIR / 'cityexchange.sqlite3'}"
+    if not settings.get("EMBEDDED_INDEX_PATH"):
+        settings["EMBEDDED_INDEX_PATH"] = str(INSTANCE_DIR / "search-index")
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _instance_secret()
+    if settings.get("INDEX_AFTER_COMMIT") is None:
+        # The embedded engine is local and fast: index right after the commit so a
+        # contributor finds a just-published case study at once. With Elasticsearch
+        # the indexer worker drains the outbox.
+        settings["INDEX_AFTER_COMMIT"] = settings["SEARCH_ENGINE"] == "embedded"
+    return settings
+
+
+def _instance_secret() -> str:
+    """A per-installation secret kept in instance/, so sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,27 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from cityexchange import auth
+from cityexchange.markdown import render_markdown
+from indexer.analysis import LANGUAGE_NAMES
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(lambda code: LANGUAGE_NAMES.get(code, code), "language_name")
+
+    @app.context_processor
+    def _globals():
+        return {
+            "ui_lang": str(get_locale() or app.config["DEFAULT_UI_LANGUAGE"]),
+            "ui_languages": app.config["UI_LANGUAGES"],
+            "can_edit": lambda case_study: auth.can_edit_case_study(current_user, case_study),
+            "is_staff": auth.is_staff(current_user),
+            "language_names": LANGUAGE_NAMES,
+            "request_args": request.args,
+        }

@@ -1,0 +1,68 @@
+package org.cityexchange.esnode;
+
+import org.elasticsearch.common.logging.LogConfigurator;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.env.Environment;
+import org.elasticsearch.node.InternalSettingsPreparer;
+import org.elasticsearch.node.Node;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Starts one throwaway Elasticsearch node in this JVM and runs until killed (SIGTERM closes it).
+ * Used by tools/elasticsearch/es-node; not a production setup.
+ *
+ * Why not bin/elasticsearch: the distribution is not downloadable here, only the server jar
+ * and transport-netty4 from Maven Central. So we do what org.elasticsearch.bootstrap.Elasticsearch
+ * does, minus the parts that need the distribution (security manager policy, keystore, CLI launcher).
+ * Modules (transport-netty4, our analysis module) are loaded by ES itself from HOME/modules/.
+ *
+ * Usage: EsNode HOME HTTP_PORT TRANSPORT_PORT CLUSTER_NAME
+ *   HOME must contain modules/ and config/; data and logs go to HOME/data and HOME/logs.
+ */
+public class EsNode {
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args[0]).toAbsolutePath();
+        String nodeName = "cityex-es-" + args[1];
+        Settings settings = Settings.builder()
+            .put("path.home", home.toString())
+            .put("path.data", home.resolve("data").toString())
+            .put("path.logs", home.resolve("logs").toString())
+            .put("cluster.name", args[3])
+            .put("node.name", nodeName)
+            // loopback only: keeps the node private and the production bootstrap checks off
+            .put("network.host", "127.0.0.1")
+            .put("http.port", args[1])
+            .put("transport.port", args[2])
+            .put("discovery.type", "single-node")
+            .put("bootstrap.memory_lock", false)
+            // a dev disk that is 90% full must not turn indices read-only
+            .put("cluster.routing.allocation.disk.threshold_enabled", false)
+            .put("action.destructive_requires_name", false)
+            .build();
+
+        // same order as ES's own bootstrap: ES's logging must exist before settings are parsed,
+        // then HOME/config/log4j2.properties configures it (stdout, which es-node sends to DIR/es.log)
+        LogConfigurator.registerErrorListener();
+        LogConfigurator.configureESLogging();
+        Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), home.resolve("config"), () -> nodeName);
+        LogConfigurator.setNodeName(nodeName);
+        LogConfigurator.configure(env, true); // true: keep the console appender
+        Node node = new Node(env);
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+                node.awaitClose(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+            stopped.countDown();
+        }));
+        node.start();
+        stopped.await();
+    }
+}
