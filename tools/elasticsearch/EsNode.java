@@ -9,6 +9,7 @@ import org.elasticsearch.node.Node;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts one throwaway Elasticsearch node in this JVM and runs until killed (SIGTERM closes it).
@@ -17,13 +18,24 @@ import java.util.concurrent.CountDownLatch;
  * Why not bin/elasticsearch: the distribution is not downloadable here, only the server jar
  * and transport-netty4 from Maven Central. So we do what org.elasticsearch.bootstrap.Elasticsearch
  * does, minus the parts that need the distribution (security manager policy, keystore, CLI launcher).
- * Modules (transport-netty4, our analysis module) are loaded by ES itself from HOME/modules/.
+ * Modules (transport-netty4, and cityex-dev from DevNodePlugin.java) are loaded by ES itself
+ * from HOME/modules/, as in the distribution.
  *
  * Usage: EsNode HOME HTTP_PORT TRANSPORT_PORT CLUSTER_NAME
  *   HOME must contain modules/ and config/; data and logs go to HOME/data and HOME/logs.
  */
 public class EsNode {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            // a failed start can leave ES threads running; exit so es-node sees the failure at once
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Path home = Path.of(args[0]).toAbsolutePath();
         String nodeName = "cityex-es-" + args[1];
         Settings settings = Settings.builder()
@@ -40,6 +52,7 @@ public class EsNode {
             .put("bootstrap.memory_lock", false)
             // a dev disk that is 90% full must not turn indices read-only
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
+            // unlike ES 8's default, tests may delete indices by wildcard (DELETE cityex-test-*)
             .put("action.destructive_requires_name", false)
             .build();
 
@@ -56,7 +69,7 @@ public class EsNode {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 node.close();
-                node.awaitClose(10, java.util.concurrent.TimeUnit.SECONDS);
+                node.awaitClose(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 e.printStackTrace();
             }

@@ -30,7 +30,9 @@ settings = {
             "bus_override": {"type": "stemmer_override", "rules": ["busse, bussen => bus"]},
             "german_light": {"type": "stemmer", "language": "light_german"},
         },
+        "normalizer": {"folded": {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
         "analyzer": {
+            "de_no_stop": {"type": "german", "stopwords": "_none_"},
             "de_snowball": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "german_snowball"]},
             "de_folded": {
                 "type": "custom",
@@ -48,7 +50,7 @@ mappings = {
             "fields": {"snowball": {"type": "text", "analyzer": "de_snowball"}, "folded": {"type": "text", "analyzer": "de_folded"}},
         },
         "title_en": {"type": "text", "analyzer": "english"},
-        "city": {"type": "keyword"},
+        "city": {"type": "keyword", "fields": {"folded": {"type": "keyword", "normalizer": "folded"}}},
     }
 }
 for name in ("cityex-check-a", "cityex-check-b"):
@@ -73,6 +75,10 @@ check("snowball German2: 'Häusern' finds 'Häuser'", ids(query={"match": {"titl
 busse = ids(query={"match": {"title_de": "Busse"}})
 print(f"note  german analyzer: 'Busse' finds {busse or 'nothing'} (stems buss vs bus, as in any ES)")
 check("stemmer_override: 'Busse' finds 'Bus'", ids(query={"match": {"title_de.folded": "Busse"}}) == ["1"])
+
+check("normalizer lowercase+asciifolding: 'koln' finds 'Köln'", ids(query={"term": {"city.folded": "koln"}}) == ["2"])
+tokens = es.indices.analyze(index="cityex-check-a", analyzer="de_no_stop", text="Die Häuser")["tokens"]
+check("german analyzer with stopwords _none_: " + str([t["token"] for t in tokens]), [t["token"] for t in tokens] == ["die", "haus"])
 
 aggs = es.search(index="cityex-check-a", size=0, aggs={"cities": {"terms": {"field": "city"}}})["aggregations"]
 check("terms aggregation", sorted(b["key"] for b in aggs["cities"]["buckets"]) == ["Berlin", "Köln"])

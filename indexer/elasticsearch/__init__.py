@@ -1,0 +1,1 @@
+"""The Elasticsearch 8 engine: language analyzers, aliases, external versions."""

@@ -1,0 +1,199 @@
+"""The Elasticsearch engine: bulk writes with external versions, alias-switched rebuilds."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+
+from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+from elasticsearch import ConnectionError as ESConnectionError
+
+from indexer.documents import SearchDocument
+from indexer.elasticsearch import mapping
+from indexer.elasticsearch.documents import to_source
+from indexer.elasticsearch.query_builder import build_search_body
+from indexer.elasticsearch.results import to_result
+from indexer.engine import Deletion, EngineUnavailable, SearchEngine
+from indexer.query import SearchQuery, SearchResult
+
+log = logging.getLogger(__name__)
+BULK_CHUNK = 500
+KEEP_INDEXES = 2
+# Statuses after which a retry can succeed: the engine is busy or down.
+RETRYABLE = {429, 502, 503, 504}
+
+
+class ElasticsearchEngine(SearchEngine):
+    name = "elasticsearch"
+
+    def __init__(self, url: str, prefix: str = "cityex-", request_timeout: float = 30.0,
+                 client: Elasticsearch | None = None):
+        self.prefix = prefix
+        self.alias = mapping.alias_name(prefix)
+        self.client = client or Elasticsearch(url, request_timeout=request_timeout,
+                                              retry_on_timeout=False, max_retries=0)
+
+    # -- index lifecycle -----------------------------------------------------------
+    def _create_physical(self, *, bulk_loading: bool = False) -> str:
+        name = mapping.physical_name(self.prefix)
+        body = mapping.load_mapping()
+        settings = dict(body["settings"])
+        if bulk_loading:
+            settings["refresh_interval"] = "-1"
+        self.client.indices.create(index=name, settings=settings, mappings=body["mappings"])
+        return name
+
+    def ensure_index(self) -> None:
+        with self._unavailable_on_failure("create the index"):
+            if not self.client.indices.exists_alias(name=self.alias):
+                name = self._create_physical()
+                self.client.indices.put_alias(index=name, name=self.alias)
+
+    def _physical_indexes(self) -> list[str]:
+        found = self.client.indices.get(index=mapping.physical_pattern(self.prefix),
+                                        expand_wildcards="open")
+        return sorted(found)
+
+    def drop_all(self) -> None:
+        """Remove every index of this prefix (tests and throwaway setups)."""
+        with self._unavailable_on_failure("drop the indexes"):
+            for name in self._physical_indexes():
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+
+    # -- writes --------------------------------------------------------------------
+    def index(self, documents: Iterable[SearchDocument]) -> int:
+        self.ensure_index()
+        actions = (
+            {
+                "_op_type": "index",
+                "_index": self.alias,
+                "_id": str(document.id),
+                "version": document.version,
+                "version_type": "external_gte",
+                "_source": to_source(document),
+            }
+            for document in documents
+        )
+        return self._bulk(actions)
+
+    def delete(self, deletions: Iterable[Deletion]) -> int:
+        self.ensure_index()
+        actions = (
+            {
+                "_op_type": "delete",
+                "_index": self.alias,
+                "_id": str(deletion.id),
+                "version": deletion.version,
+                "version_type": "external_gte",
+            }
+            for deletion in deletions
+        )
+        return self._bulk(actions)
+
+    def _bulk(self, actions: Iterable[dict], index: str | None = None) -> int:
+        """Send actions in chunks; version conflicts and missing docs are not errors."""
+        applied = 0
+        with self._unavailable_on_failure("write to the index"):
+            for ok, item in helpers.streaming_bulk(
+                self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False,
+                raise_on_exception=True, index=index,
+            ):
+                result = next(iter(item.values()))
+                status = result.get("status", 200)
+                if ok:
+                    applied += result.get("result") != "not_found"
+                elif status in (404, 409):
+                    continue  # stale (older version) or already gone
+                elif status in RETRYABLE:
+                    raise EngineUnavailable(f"Elasticsearch answered {status}: {result.get('error')}")
+                else:
+                    raise RuntimeError(f"Elasticsearch rejected a write: {result.get('error')}")
+        return applied
+
+    def refresh(self) -> None:
+        with self._unavailable_on_failure("refresh the index"):
+            self.client.indices.refresh(index=self.alias)
+
+    def rebuild(self, documents: Iterable[SearchDocument]) -> str:
+        """Fill a new physical index, then swap the alias to it in one request."""
+        with self._unavailable_on_failure("rebuild the index"):
+            name = self._create_physical(bulk_loading=True)
+            actions = (
+                {"_op_type": "index", "_id": str(d.id), "version": d.version,
+                 "version_type": "external_gte", "_source": to_source(d)}
+                for d in documents
+            )
+            self._bulk(actions, index=name)
+            self.client.indices.put_settings(index=name, settings={"refresh_interval": None})
+            self.client.indices.refresh(index=name)
+            self._switch_alias(name)
+            self._remove_old_indexes(keep=name)
+        return name
+
+    def _switch_alias(self, name: str) -> None:
+        actions = [{"add": {"index": name, "alias": self.alias}}]
+        if self.client.indices.exists_alias(name=self.alias):
+            current = self.client.indices.get_alias(name=self.alias)
+            actions = [{"remove": {"index": old, "alias": self.alias}} for old in current] + actions
+        self.client.indices.update_aliases(actions=actions)
+
+    def _remove_old_indexes(self, keep: str) -> None:
+        old = [name for name in self._physical_indexes() if name != keep]
+        for name in old[: max(0, len(old) + 1 - KEEP_INDEXES)]:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+
+    # -- reads ---------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        self.ensure_index()
+        with self._unavailable_on_failure("search"):
+            response = self.client.search(
+                index=self.alias, include_named_queries_score=not query.is_browse,
+                **build_search_body(query),
+            )
+        return to_result(response.body, query)
+
+    def indexed_versions(self) -> Mapping[int, tuple[int, str]]:
+        self.ensure_index()
+        with self._unavailable_on_failure("read the index"):
+            return {
+                int(hit["_id"]): (hit["_version"], hit["_source"]["content_hash"])
+                for hit in self._scan({"_source": ["content_hash"], "version": True})
+            }
+
+    def _scan(self, body: dict) -> Iterator[dict]:
+        return helpers.scan(self.client, index=self.alias, query=body)
+
+    def health(self) -> dict:
+        try:
+            health = self.client.cluster.health(timeout="2s")
+        except (TransportError, ApiError) as error:
+            return {"status": "down", "engine": self.name, "error": str(error)[:200]}
+        status = "down" if health["status"] == "red" else "up"
+        return {"status": status, "engine": self.name, "cluster": health["status"],
+                "alias": self.alias}
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- errors --------------------------------------------------------------------
+    def _unavailable_on_failure(self, action: str):
+        return _Unavailable(action)
+
+
+class _Unavailable:
+    """Turn connection failures and retryable statuses into EngineUnavailable."""
+
+    def __init__(self, action: str):
+        self.action = action
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, error, _traceback):
+        if error is None or isinstance(error, EngineUnavailable):
+            return False
+        if isinstance(error, (ESConnectionError, TransportError)):
+            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch is unreachable ({error})") from error
+        if isinstance(error, ApiError) and error.meta.status in RETRYABLE:
+            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch answered {error.meta.status}") from error
+        return False

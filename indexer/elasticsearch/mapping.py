@@ -1,0 +1,61 @@
+"""Index mappings (config/mappings/*.json) and the names built from them.
+
+Physical index: <prefix>case-studies-v<N>-<timestamp>; the portal reads and
+writes through the alias <prefix>case-studies.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.analysis import LANGUAGES
+
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "config" / "mappings"
+MAPPING_VERSION = 1
+BASE_NAME = "case-studies"
+TEXT_FIELDS = ("title", "summary", "body")
+# Field weights, as in the embedded engine's BM25 column weights.
+FIELD_BOOSTS = {"title": 3, "summary": 2, "body": 1}
+
+
+@lru_cache(maxsize=None)
+def load_mapping(version: int = MAPPING_VERSION) -> dict:
+    data = json.loads((MAPPINGS_DIR / f"case-study-v{version}.json").read_text(encoding="utf-8"))
+    data.pop("_comment", None)
+    return data
+
+
+def alias_name(prefix: str) -> str:
+    return f"{prefix}{BASE_NAME}"
+
+
+def physical_name(prefix: str, version: int = MAPPING_VERSION) -> str:
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    return f"{prefix}{BASE_NAME}-v{version}-{stamp}{time.time_ns() % 1000:03d}"
+
+
+def physical_pattern(prefix: str) -> str:
+    return f"{prefix}{BASE_NAME}-v*"
+
+
+def text_field(field: str, language: str) -> str:
+    return f"{field}_{language}"
+
+
+def language_fields(language: str, boosted: bool = True) -> list[str]:
+    return [
+        f"{text_field(field, language)}^{FIELD_BOOSTS[field]}" if boosted
+        else text_field(field, language)
+        for field in TEXT_FIELDS
+    ]
+
+
+def all_text_fields() -> list[str]:
+    return [text_field(field, language) for language in LANGUAGES for field in TEXT_FIELDS]
+
+
+def declared_fields(version: int = MAPPING_VERSION) -> set[str]:
+    return set(load_mapping(version)["mappings"]["properties"])
