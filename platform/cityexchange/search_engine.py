@@ -41,3 +41,9 @@ class _LazyEngine:
                     self._config["SEARCH_ENGINE"], **engine_options(self._config)
                 )
             return self._engine
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None

@@ -117,9 +117,10 @@ def _updated_translation(case_study: CaseStudy, language: str, data: dict) -> Tr
 
 def create_case_study(data: dict, *, city: City, author=None, publish: bool = False,
                       create_missing_partners: bool = False, commit: bool = True) -> CaseStudy:
-    case_study = CaseStudy(city=city, city_id=city.id, revision=0, status="draft",
+    # The slug query autoflushes: pick it before the new object joins city.case_studies.
+    slug = data.get("slug") or unique_slug(CaseStudy, data["title"])
+    case_study = CaseStudy(city=city, city_id=city.id, revision=0, status="draft", slug=slug,
                            created_by_id=getattr(author, "id", None))
-    case_study.slug = data.get("slug") or unique_slug(CaseStudy, data["title"])
     db.session.add(case_study)
     apply_fields(case_study, data, create_missing_partners=create_missing_partners)
     if publish:
