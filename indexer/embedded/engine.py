@@ -36,7 +36,7 @@ class EmbeddedEngine(SearchEngine):
     def _connection(self) -> sqlite3.Connection:
         try:
             return self.store.connection()
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:  # OSError: the index directory is unusable
             raise EngineUnavailable(f"embedded index at {self.store.directory}: {error}") from error
 
     # -- writes ----------------------------------------------------------------------

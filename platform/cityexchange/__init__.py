@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
+from cityexchange.logging_setup import configure_logging
 from cityexchange.settings import INSTANCE_DIR, STATIC_DIR, TEMPLATE_DIR, load_settings
 
 
@@ -22,9 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    logging.basicConfig(
-        level=settings["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings["LOG_LEVEL"])
 
     from cityexchange import auth, errors, i18n, search_engine, views_support
     from cityexchange.blueprints import register_blueprints

@@ -1,4 +1,11 @@
-"""GET /healthz: database and search engine status for operators and load balancers."""
+"""GET /healthz: database and search engine status for operators and load balancers.
+
+200 when both are up; 503 when either is down, with `down` naming the parts.
+The error detail is one line (no stack, no URL with credentials); the full
+error goes to the log.
+"""
+
+import logging
 
 from flask import Blueprint, jsonify
 from sqlalchemy import text
@@ -7,20 +14,44 @@ from cityexchange.extensions import db
 from cityexchange.search_engine import get_engine
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/healthz")
 def healthz():
+    parts = {"database": _database(), "search_engine": _search_engine()}
+    down = [name for name, part in parts.items() if part.get("status") != "up"]
+    body = {"status": "down" if down else "up", **parts}
+    if down:
+        body["down"] = down
+    response = jsonify(body)
+    response.status_code = 503 if down else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _database() -> dict:
     try:
         db.session.execute(text("SELECT 1"))
-        database = {"status": "up"}
-    except Exception as error:  # any failure means "down"; the detail helps the operator
+    except Exception as error:  # any failure means "down"
         db.session.rollback()
-        database = {"status": "down", "error": str(error).splitlines()[0]}
+        log.warning("health check: database down: %s", error)
+        return {"status": "down", "error": _one_line(error)}
+    return {"status": "up", "dialect": db.engine.dialect.name}
+
+
+def _search_engine() -> dict:
     try:
-        engine = get_engine().health()
-    except Exception as error:
-        engine = {"status": "down", "error": str(error).splitlines()[0]}
-    up = database["status"] == "up" and engine.get("status") == "up"
-    body = {"status": "up" if up else "down", "database": database, "search_engine": engine}
-    return jsonify(body), 200 if up else 503
+        health = dict(get_engine().health())
+    except Exception as error:  # health() should not raise; an engine that cannot even start does
+        health = {"status": "down", "error": _one_line(error)}
+    if health.get("status") != "up":
+        log.warning("health check: search engine down: %s", health.get("error", health))
+        health["status"] = "down"
+    return health
+
+
+def _one_line(error: Exception) -> str:
+    """The error's class and first line; SQLAlchemy's own wording carries no password."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}".strip()

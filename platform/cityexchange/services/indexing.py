@@ -127,6 +127,8 @@ def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
             delete(OutboxEntry).where(OutboxEntry.id.in_([entry.id for entry in entries]))
         )
         db.session.commit()
+        log.info("outbox batch drained: %d indexed, %d deleted", indexed, deleted,
+                 extra={"rows": len(entries), "indexed": indexed, "deleted": deleted})
         report.indexed += indexed
         report.deleted += deleted
         report.batches += 1
