@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 import Stemmer
+
+STEM_OVERRIDES_PATH = Path(__file__).resolve().parents[1] / "config" / "analysis" / "stem-overrides.json"
 
 # Content languages the platform supports, with their Snowball stemmer names.
 LANGUAGES: dict[str, str] = {
@@ -55,17 +59,22 @@ def _stemmer(language: str):
         return None
 
 
+@functools.lru_cache(maxsize=1)
+def stem_overrides() -> dict[str, dict[str, str]]:
+    """language -> {word: stem} for words the stemmers get wrong (shared with Elasticsearch)."""
+    data = json.loads(STEM_OVERRIDES_PATH.read_text(encoding="utf-8"))
+    data.pop("_comment", None)
+    return data
+
+
 def stem_tokens(tokens: list[str], language: str) -> list[str]:
     """Snowball stems of already tokenized words, accent-folded."""
     stemmer = _stemmer(language)
     if stemmer is None:
         return [fold(t) for t in tokens]
-    stems = [fold(s) for s in stemmer.stemWords(tokens)]
-    if language == "en":
-        # Porter2 stems "buses" to "buse" but "bus" to "bus"; dropping a final
-        # "e" on both sides makes the plural meet the singular.
-        stems = [s[:-1] if len(s) > 3 and s.endswith("e") else s for s in stems]
-    return stems
+    overrides = stem_overrides().get(language, {})
+    stems = stemmer.stemWords(tokens)
+    return [fold(overrides.get(token, stem)) for token, stem in zip(tokens, stems)]
 
 
 def analyze(text: str, language: str) -> list[str]:

@@ -11,7 +11,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.analysis import LANGUAGES
+from indexer.analysis import LANGUAGES, stem_overrides
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "config" / "mappings"
 MAPPING_VERSION = 1
@@ -25,7 +25,24 @@ FIELD_BOOSTS = {"title": 3, "summary": 2, "body": 1}
 def load_mapping(version: int = MAPPING_VERSION) -> dict:
     data = json.loads((MAPPINGS_DIR / f"case-study-v{version}.json").read_text(encoding="utf-8"))
     data.pop("_comment", None)
+    _add_stem_overrides(data["settings"]["analysis"])
     return data
+
+
+def _add_stem_overrides(analysis: dict) -> None:
+    """The shared stem overrides as stemmer_override filters, right before each stemmer."""
+    for language, words in stem_overrides().items():
+        analyzer = analysis["analyzer"].get(f"cityex_{language}")
+        stem_filter = f"cityex_{language}_stem"
+        if analyzer is None or stem_filter not in analyzer["filter"]:
+            continue
+        name = f"cityex_{language}_overrides"
+        analysis["filter"][name] = {
+            "type": "stemmer_override",
+            "rules": [f"{word} => {stem}" for word, stem in sorted(words.items())],
+        }
+        filters = analyzer["filter"]
+        filters.insert(filters.index(stem_filter), name)
 
 
 def alias_name(prefix: str) -> str:
