@@ -10,7 +10,14 @@ from pathlib import Path
 
 import Stemmer
 
-STEM_OVERRIDES_PATH = Path(__file__).resolve().parents[1] / "config" / "analysis" / "stem-overrides.json"
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+STEM_OVERRIDES_PATH = CONFIG_DIR / "analysis" / "stem-overrides.json"
+THESAURUS_PATH = CONFIG_DIR / "thesaurus" / "concepts.json"
+# Languages whose compounds are split into dictionary words (as Elasticsearch's
+# dictionary_decompounder does, with the same settings).
+DECOMPOUND_LANGUAGES = ("de", "nl")
+MIN_COMPOUND_LENGTH = 8
+MIN_SUBWORD, MAX_SUBWORD = 4, 15
 
 # Content languages the platform supports, with their Snowball stemmer names.
 LANGUAGES: dict[str, str] = {
@@ -78,8 +85,55 @@ def stem_tokens(tokens: list[str], language: str) -> list[str]:
 
 
 def analyze(text: str, language: str) -> list[str]:
-    """Tokenize and stem `text` as `language`."""
-    return stem_tokens(tokenize(text), language)
+    """Tokenize and stem `text` as `language`; compounds also yield their parts."""
+    tokens = tokenize(text)
+    if language in DECOMPOUND_LANGUAGES:
+        tokens = with_subwords(tokens, language)
+    return stem_tokens(tokens, language)
+
+
+@functools.lru_cache(maxsize=None)
+def compound_dictionary(language: str) -> frozenset[str]:
+    """Words compounds are split into: config/analysis/decompound-<lang>.txt plus
+    the single words of the thesaurus labels in that language."""
+    words: set[str] = set()
+    path = CONFIG_DIR / "analysis" / f"decompound-{language}.txt"
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        words.update(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    if THESAURUS_PATH.exists():
+        data = json.loads(THESAURUS_PATH.read_text(encoding="utf-8"))
+        for concept in data["concepts"]:
+            labels = concept["labels"].get(language, {})
+            for label in [labels.get("pref", ""), *labels.get("alt", [])]:
+                words.update(w for w in _WORD.findall(label.casefold()) if w.isalpha())
+    return frozenset(w.casefold() for w in words if MIN_SUBWORD <= len(w) <= MAX_SUBWORD)
+
+
+def subwords(token: str, dictionary: frozenset[str]) -> list[str]:
+    """Dictionary words inside a long token, longest match at each position
+    (Lucene's DictionaryCompoundWordTokenFilter with only_longest_match)."""
+    if len(token) < MIN_COMPOUND_LENGTH:
+        return []
+    found = []
+    for start in range(len(token) - MIN_SUBWORD + 1):
+        for end in range(min(len(token), start + MAX_SUBWORD), start + MIN_SUBWORD - 1, -1):
+            part = token[start:end]
+            if part in dictionary:
+                # The whole token counts as the longest match, as in Lucene.
+                if part != token:
+                    found.append(part)
+                break
+    return found
+
+
+def with_subwords(tokens: list[str], language: str) -> list[str]:
+    dictionary = compound_dictionary(language)
+    out: list[str] = []
+    for token in tokens:
+        out.append(token)
+        out.extend(subwords(token, dictionary))
+    return out
 
 
 @functools.lru_cache(maxsize=1)
