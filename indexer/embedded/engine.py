@@ -87,7 +87,10 @@ class EmbeddedEngine(SearchEngine):
 
     @staticmethod
     def _is_stale(connection, doc_id: int, version: int) -> bool:
-        """Older than what the index holds (equal versions rewrite: same revision, fresh read)."""
+        """Older than what the index holds or a deletion it recorded.
+
+        Equal versions rewrite (same revision, fresh read), as external_gte does in ES.
+        """
         row = connection.execute(
             "SELECT (SELECT version FROM docs WHERE id = :id) AS indexed, "
             "(SELECT version FROM tombstones WHERE id = :id) AS deleted",
@@ -95,7 +98,7 @@ class EmbeddedEngine(SearchEngine):
         ).fetchone()
         if row["indexed"] is not None and version < row["indexed"]:
             return True
-        return row["deleted"] is not None and version <= row["deleted"]
+        return row["deleted"] is not None and version < row["deleted"]
 
     @staticmethod
     def _remove(connection, doc_id: int) -> int:

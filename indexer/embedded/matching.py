@@ -37,11 +37,16 @@ def phrase(stems: list[str]) -> str:
     return _quote(" ".join(stems))
 
 
+def _stems(text: str, language: str) -> list[str]:
+    # Distinct stems first, then the cap: a long query repeating words keeps all of them.
+    return list(dict.fromkeys(analyze(text, language)))[:MAX_QUERY_TERMS]
+
+
 def subqueries(query: SearchQuery) -> list[Subquery]:
     """Literal text in every language (each with its own stemming), then expansions."""
     found = []
     for language in LANGUAGES:
-        stems = analyze(query.text, language)[:MAX_QUERY_TERMS]
+        stems = _stems(query.text, language)
         if stems:
             found.append(Subquery(language, any_term(stems), 1.0, frozenset(stems)))
     for expansion in query.expansions:
