@@ -3,44 +3,59 @@
 from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
-from marshmallow import Schema, ValidationError, fields
+from flask_login import current_user, login_required, login_user, logout_user
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from cityexchange.services.users import authenticate
 
 bp = Blueprint("auth", __name__)
 
+WRONG_LOGIN = "Email or password is not right. Check both and try again."
+
 
 class LoginSchema(Schema):
-    email = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    class Meta:
+        unknown = EXCLUDE  # csrf_token and the submit button
+
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254,
+                                                                  error="Enter your email."))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, error="Enter your password."))
     next = fields.String(load_default="")
 
 
-def _safe_next(target: str) -> str:
-    """Only redirect to paths on this site, never to another host."""
-    parsed = urlparse(target or "")
-    if parsed.scheme or parsed.netloc or not target.startswith("/"):
-        return url_for("public.home")
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, never another host: no open redirect.
+
+    Browsers read "//host", "/\\host" and paths with control characters as
+    another host, so those are refused as well.
+    """
+    target = target or ""
+    parsed = urlparse(target)
+    if (not target.startswith("/") or target.startswith("//") or parsed.scheme or parsed.netloc
+            or "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target)):
+        return url_for("contribute.dashboard")
     return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    form = {"email": "", "next": request.args.get("next", "")}
-    if request.method == "POST":
-        try:
-            data = LoginSchema().load(request.form.to_dict())
-        except ValidationError as error:
-            return render_template("login.html", form=request.form, errors=error.messages), 400
-        user = authenticate(data["email"], data["password"])
-        if user is None:
-            errors = {"password": ["Email or password is not right."]}
-            return render_template("login.html", form=request.form, errors=errors), 400
-        login_user(user)
-        flash(f"Welcome, {user.name or user.email}.", "success")
-        return redirect(_safe_next(data["next"]))
-    return render_template("login.html", form=form, errors={})
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(request.args.get("next")))
+    if request.method == "GET":
+        return render_template("login.html", form={"next": request.args.get("next", "")},
+                               errors={})
+    form = request.form.to_dict()
+    try:
+        data = LoginSchema().load(form)
+    except ValidationError as error:
+        return render_template("login.html", form=form, errors=error.messages), 400
+    user = authenticate(data["email"], data["password"])
+    if user is None:
+        return render_template("login.html", form=form, errors={"_": [WRONG_LOGIN]}), 400
+    login_user(user)
+    flash(f"Welcome, {user.name or user.email}.", "success")
+    return redirect(safe_next(data["next"]))
 
 
 @bp.post("/logout")

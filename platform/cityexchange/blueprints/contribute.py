@@ -1,22 +1,231 @@
 """A city's contributors draft, preview, revise, publish and unpublish case studies."""
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from __future__ import annotations
 
-from cityexchange.auth import is_staff
+import difflib
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from cityexchange.auth import can_edit_case_study, is_staff
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy
+from cityexchange.forms import CaseStudyForm
+from cityexchange.models import STATUSES, CaseStudy, City
+from cityexchange.schemas import LANGUAGE_CHOICES
+from cityexchange.services import case_studies as service
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribute")
+
+STATUS_MESSAGES = {
+    "draft": "Unpublished — it is a draft again and no longer appears in search.",
+    "submitted": "Submitted for review.",
+    "published": "Published — it is now searchable.",
+}
+
+
+class StatusSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # csrf_token
+
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    # Where to go back to: a page name, never a URL (no open redirect).
+    return_to = fields.String(load_default="edit", validate=validate.OneOf(["edit", "dashboard"]))
+
+
+class HistoryArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # ui_lang and other page-wide parameters
+
+    revision = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 @bp.get("/")
 @login_required
 def dashboard():
     """The case studies this user may edit: their city's, or all for staff."""
-    query = select(CaseStudy).order_by(CaseStudy.updated_at.desc())
+    query = (select(CaseStudy).options(selectinload(CaseStudy.city))
+             .order_by(CaseStudy.updated_at.desc(), CaseStudy.id.desc()))
     if not is_staff(current_user):
         query = query.where(CaseStudy.city_id == current_user.city_id)
     case_studies = db.session.scalars(query).all()
-    return render_template("contribute/dashboard.html", case_studies=case_studies)
+    return render_template("contribute/dashboard.html", case_studies=case_studies,
+                           may_create=bool(_cities_for_user()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    cities = _cities_for_user()
+    if not cities:
+        abort(403, description="Your account belongs to no city, so it cannot add case studies. "
+                               "Ask an administrator to assign your city.")
+    if request.method == "GET":
+        form = CaseStudyForm()
+        form.values["city"] = str(current_user.city_id or "")
+        return _render_form(form, None)
+    return _handle_post(None)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    case_study = _editable(slug)
+    if request.method == "GET":
+        return _render_form(CaseStudyForm.from_case_study(case_study), case_study)
+    return _handle_post(case_study)
+
+
+@bp.post("/<slug>/status")
+@login_required
+def change_status(slug):
+    case_study = _editable(slug)
+    try:
+        data = StatusSchema().load(request.form.to_dict())
+    except ValidationError as error:
+        abort(400, description=f"Cannot change the status: {error.messages}")
+    if data["status"] == case_study.status:
+        flash(f"It is already {case_study.status}; nothing changed.", "info")
+    else:
+        service.set_status(case_study, data["status"], author=current_user)
+        flash(f"{STATUS_MESSAGES[data['status']]} (revision {case_study.revision})", "success")
+    if data["return_to"] == "dashboard":
+        return redirect(url_for(".dashboard"))
+    return redirect(url_for(".edit", slug=case_study.slug))
+
+
+@bp.get("/<slug>/history")
+@login_required
+def history(slug):
+    case_study = _editable(slug)
+    try:
+        args = HistoryArgsSchema().load(request.args.to_dict())
+    except ValidationError as error:
+        abort(400, description=f"revision: {' '.join(error.messages['revision'])}")
+    chosen = None
+    if args["revision"] is not None:
+        chosen = next((r for r in case_study.revisions if r.number == args["revision"]), None)
+        if chosen is None:
+            abort(404, description=f"There is no revision {args['revision']} of this case study.")
+    current = case_study.revisions[0] if case_study.revisions else None
+    diff = revision_diff(chosen, current) if chosen and current else []
+    return render_template("contribute/history.html", case_study=case_study, chosen=chosen,
+                           current=current, diff=diff)
+
+
+def _editable(slug: str) -> CaseStudy:
+    """The case study, if this user may work on it: 404 when missing, 403 when not theirs."""
+    case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
+    if case_study is None:
+        abort(404, description=f"There is no case study '{slug}'.")
+    if not can_edit_case_study(current_user, case_study):
+        own = current_user.city.name if current_user.city else "no city"
+        abort(403, description=f"This case study belongs to {case_study.city.name}. Your account "
+                               f"may work only on the case studies of {own}.")
+    return case_study
+
+
+def _cities_for_user() -> list[City]:
+    """The cities this user may add case studies for."""
+    if is_staff(current_user):
+        return list(db.session.scalars(select(City).order_by(City.name)))
+    return [current_user.city] if current_user.city else []
+
+
+def _handle_post(case_study: CaseStudy | None):
+    form = CaseStudyForm.from_request(request.form)
+    action = request.form.get("action", "save")
+    if action == "preview":
+        return _render_form(form, case_study, preview=True)
+    if action == "add_translation":
+        form.add_translation()
+        return _render_form(form, case_study)
+    data = form.validate()
+    city = _chosen_city(form, case_study)
+    _check_partners(form)
+    _check_base_revision(form, case_study)
+    if data is None or form.errors:
+        return _render_form(form, case_study), 409 if "revision" in form.errors else 400
+    return _save(data, city, case_study)
+
+
+def _save(data: dict, city: City, case_study: CaseStudy | None):
+    if case_study is None:
+        case_study = service.create_case_study(data, city=city, author=current_user)
+        flash(f"Saved draft “{case_study.title}” (revision {case_study.revision}). "
+              "Preview it, then submit it for review or publish it.", "success")
+    else:
+        if city.id != case_study.city_id:
+            case_study.city, case_study.city_id = city, city.id
+        service.update_case_study(case_study, data, author=current_user)
+        searchable = " Search shows the new text." if case_study.is_published else ""
+        flash(f"Saved revision {case_study.revision}.{searchable}", "success")
+    return redirect(url_for(".edit", slug=case_study.slug))
+
+
+def _chosen_city(form: CaseStudyForm, case_study: CaseStudy | None) -> City | None:
+    """Staff choose the city; a contributor's case studies always belong to their own."""
+    if not is_staff(current_user):
+        return case_study.city if case_study else current_user.city
+    city_id = form.values["city"].strip()
+    city = db.session.get(City, int(city_id)) if city_id.isdigit() else None
+    if city is None:
+        form.add_error("city", "Choose the city this case study belongs to.")
+    return city
+
+
+def _check_partners(form: CaseStudyForm) -> None:
+    names = [name.strip() for name in form.values["partners"].split(",") if name.strip()]
+    unknown = [name for name in names if service.find_city(name) is None]
+    if unknown:
+        known = ", ".join(db.session.scalars(select(City.name).order_by(City.name).limit(12)))
+        form.add_error("partners", f"Unknown city: {', '.join(unknown)}. Partner cities must be "
+                                   f"cities of the network, such as {known}.")
+
+
+def _check_base_revision(form: CaseStudyForm, case_study: CaseStudy | None) -> None:
+    """Refuse to overwrite a save made by someone else since this form was opened."""
+    base = request.form.get("base_revision", "")
+    if case_study is not None and base.isdigit() and int(base) != case_study.revision:
+        form.add_error("revision", f"Someone saved revision {case_study.revision} while you were "
+                                   f"editing revision {base}. Your text is kept below: compare it "
+                                   "with the history, then save again.")
+        form.values["base_revision"] = str(case_study.revision)
+
+
+def _render_form(form: CaseStudyForm, case_study: CaseStudy | None, preview: bool = False):
+    form.values.setdefault("base_revision",
+                           request.form.get("base_revision") or
+                           (str(case_study.revision) if case_study else ""))
+    return render_template(
+        "contribute/form.html", form=form, case_study=case_study, preview=preview,
+        cities=_cities_for_user() if is_staff(current_user) else [],
+        languages=LANGUAGE_CHOICES,
+    )
+
+
+def snapshot_lines(snapshot: dict) -> list[str]:
+    """A revision snapshot as lines of text, for reading and diffing."""
+    lines = [f"Title: {snapshot.get('title', '')}", f"City: {snapshot.get('city', '')}",
+             f"Summary: {snapshot.get('summary', '')}",
+             f"Language: {snapshot.get('language', '')}", f"Year: {snapshot.get('year') or ''}",
+             f"Topics: {', '.join(snapshot.get('topics') or [])}",
+             f"Partner cities: {', '.join(snapshot.get('partners') or [])}",
+             f"Status: {snapshot.get('status', '')}", ""]
+    lines += (snapshot.get("body") or "").splitlines()
+    for language, text in sorted((snapshot.get("translations") or {}).items()):
+        lines += ["", f"Translation ({language}) title: {text.get('title', '')}",
+                  f"Translation ({language}) summary: {text.get('summary', '')}", ""]
+        lines += (text.get("body") or "").splitlines()
+    return lines
+
+
+def revision_diff(old, new) -> list[str]:
+    """Unified diff from an older revision to the current one; empty when they agree."""
+    return list(difflib.unified_diff(
+        snapshot_lines(old.snapshot), snapshot_lines(new.snapshot),
+        fromfile=f"revision {old.number}", tofile=f"revision {new.number} (current)",
+        lineterm="",
+    ))

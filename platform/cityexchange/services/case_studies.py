@@ -49,6 +49,7 @@ def resolve_partners(names: list[str], *, create_missing: bool = False,
 def _snapshot(case_study: CaseStudy) -> dict:
     return {
         "title": case_study.title,
+        "city": case_study.city.name,
         "summary": case_study.summary,
         "body": case_study.body,
         "language": case_study.language,

@@ -1,0 +1,133 @@
+"""HTML form handling on top of the marshmallow schemas.
+
+A form keeps what was typed as strings (so an error never loses it) and maps
+marshmallow's nested error messages back onto the names of the form fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from cityexchange.schemas import CaseStudyInputSchema
+
+TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
+TRANSLATION_FIELDS = ("language", "title", "summary", "body")
+MAX_TRANSLATIONS = 6
+
+
+def translation_field(index: int, name: str) -> str:
+    """The form field name of one part of a translation block."""
+    return f"translations-{index}-{name}"
+
+
+def _empty_translation() -> dict:
+    return dict.fromkeys(TRANSLATION_FIELDS, "")
+
+
+@dataclass
+class CaseStudyForm:
+    values: dict = field(default_factory=lambda: dict.fromkeys(TEXT_FIELDS, ""))
+    translations: list[dict] = field(default_factory=lambda: [_empty_translation()])
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    # Which block each translation language came from, to put its errors there.
+    _language_index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_request(cls, form: MultiDict) -> CaseStudyForm:
+        values = {name: form.get(name, "") for name in TEXT_FIELDS}
+        translations = []
+        for index in range(MAX_TRANSLATIONS):
+            block = {name: form.get(translation_field(index, name)) for name in TRANSLATION_FIELDS}
+            if all(value is None for value in block.values()):
+                break
+            translations.append({name: value or "" for name, value in block.items()})
+        return cls(values=values, translations=translations or [_empty_translation()])
+
+    @classmethod
+    def from_case_study(cls, case_study) -> CaseStudyForm:
+        values = {
+            "title": case_study.title,
+            "summary": case_study.summary,
+            "body": case_study.body,
+            "language": case_study.language,
+            "year": "" if case_study.year is None else str(case_study.year),
+            "topics": ", ".join(case_study.topics or []),
+            "partners": ", ".join(city.name for city in case_study.partners),
+            "city": str(case_study.city_id),
+        }
+        translations = [
+            {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body}
+            for t in case_study.translations
+        ]
+        return cls(values=values, translations=translations or [_empty_translation()])
+
+    @property
+    def can_add_translation(self) -> bool:
+        return len(self.translations) < MAX_TRANSLATIONS
+
+    def add_translation(self) -> None:
+        if self.can_add_translation:
+            self.translations.append(_empty_translation())
+
+    def add_error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def validate(self) -> dict | None:
+        """The validated data (CaseStudyInputSchema), or None with self.errors filled."""
+        translations = self._translations_input()
+        raw = {name: self.values[name] for name in TEXT_FIELDS if name != "city"}
+        raw["translations"] = translations
+        try:
+            data = CaseStudyInputSchema().load(raw)
+        except ValidationError as error:
+            self._map_errors(error.messages)
+            return None
+        return None if self.errors else data
+
+    def _translations_input(self) -> dict:
+        """Filled translation blocks keyed by language; blank blocks are left out."""
+        result = {}
+        for index, block in enumerate(self.translations):
+            if not any(block[name].strip() for name in ("title", "summary", "body")):
+                continue
+            language = block["language"].strip()
+            if not language:
+                self.add_error(translation_field(index, "language"),
+                               "Choose the language of this translation.")
+            elif language in result:
+                self.add_error(translation_field(index, "language"),
+                               f"There is already a translation into '{language}'.")
+            else:
+                result[language] = {name: block[name] for name in ("title", "summary", "body")}
+                self._language_index[language] = index
+        return result
+
+    def _map_errors(self, messages: dict) -> None:
+        for name, detail in messages.items():
+            if name == "translations" and isinstance(detail, dict):
+                self._map_translation_errors(detail)
+            else:
+                for message in _flatten(detail):
+                    self.add_error(name if name in TEXT_FIELDS else "translations", message)
+
+    def _map_translation_errors(self, detail: dict) -> None:
+        for language, parts in detail.items():
+            index = self._language_index.get(language, 0)
+            for message in _flatten(parts.get("key", [])):
+                self.add_error(translation_field(index, "language"), message)
+            for part, messages in (parts.get("value") or {}).items():
+                for message in _flatten(messages):
+                    self.add_error(translation_field(index, part), message)
+
+
+def _flatten(detail) -> list[str]:
+    """marshmallow messages may nest (list items by index); a person reads one line each."""
+    if isinstance(detail, str):
+        return [detail]
+    if isinstance(detail, dict):
+        return [f"item {int(key) + 1}: {message}" if isinstance(key, int) else message
+                for key, value in detail.items() for message in _flatten(value)]
+    return [message for item in detail for message in _flatten(item)]
