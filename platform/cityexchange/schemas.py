@@ -16,6 +16,7 @@ from marshmallow import (
 )
 
 from indexer.analysis import LANGUAGES
+from indexer.query import FACETS, MAX_RESULT_WINDOW
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CHOICES = sorted(LANGUAGES)
@@ -137,17 +138,92 @@ class CaseStudyOutputSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class SearchParamsSchema(Schema):
-    """GET /api/v1/search and the /search page: query string parameters."""
+# Control characters (a NUL from "%00" among them) carry no meaning in a query.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_FILTER_VALUES = 50
+
+
+def _clean_text(value):
+    return _CONTROL.sub(" ", value).strip() if isinstance(value, str) else value
+
+
+def _filter_values(value_validator=None) -> fields.List:
+    return fields.List(
+        fields.String(validate=value_validator or validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=validate.Length(max=MAX_FILTER_VALUES,
+                                 error=f"at most {MAX_FILTER_VALUES} values, please"),
+    )
+
+
+class PageParamsSchema(Schema):
+    """page and per_page of a paginated list; empty values mean the default."""
 
     class Meta:
         unknown = EXCLUDE
 
-    q = fields.String(load_default="", validate=validate.Length(max=1_000))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_RESULT_WINDOW))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+    @pre_load
+    def _drop_empty(self, data, **kwargs):
+        cleaned = {}
+        for key, value in data.items():
+            value = [_clean_text(v) for v in value if _clean_text(v)] if isinstance(
+                value, list) else _clean_text(value)
+            if value not in ("", None):
+                cleaned[key] = value
+        return cleaned
+
+
+class LocalizedPageParamsSchema(PageParamsSchema):
+    """A paginated list whose labels come in the reader's language."""
+
+    ui_lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGE_CHOICES))
+
+
+class SearchParamsSchema(PageParamsSchema):
+    """GET /api/v1/search and the /search page: query string parameters.
+
+    Facet filters arrive as lists (one query parameter, repeated).
+    """
+
+    q = fields.String(load_default="", validate=validate.Length(max=1_000))
     sort = fields.String(load_default=None, validate=validate.OneOf(["relevance", "newest"]))
-    ui_lang = fields.String(load_default=None)
+    ui_lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGE_CHOICES))
+    city = _filter_values()
+    country = _filter_values()
+    topic = _filter_values()
+    language = _filter_values()
+    year = _filter_values(validate.Regexp(r"^\d{4}$", error="use a year such as 2024"))
+    collection = _filter_values()
+    partnership = _filter_values()
+
+    @validates_schema
+    def _within_window(self, data, **kwargs):
+        if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
+            raise ValidationError(
+                f"results beyond the first {MAX_RESULT_WINDOW} are not served; "
+                "narrow the search with words or filters", "page")
+
+    @post_load
+    def _dedupe(self, data, **kwargs):
+        for name in FACETS:
+            data[name] = list(dict.fromkeys(data[name]))
+        return data
+
+
+class SuggestParamsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    ui_lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGE_CHOICES))
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=10))
+
+    @pre_load
+    def _drop_empty(self, data, **kwargs):
+        return {k: _clean_text(v) for k, v in data.items() if _clean_text(v) not in ("", None)}
 
 
 def pagination_schema(item_schema: Schema) -> Schema:
@@ -160,3 +236,107 @@ def pagination_schema(item_schema: Schema) -> Schema:
             "items": fields.List(fields.Nested(item_schema)),
         }
     )()
+
+
+# -- outputs of the JSON API (and the pages where they agree) -------------------------
+
+class CityRefSchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    country = fields.String()
+
+
+class CaseStudyRefSchema(Schema):
+    slug = fields.String()
+    title = fields.String()
+    year = fields.Integer(allow_none=True)
+    language = fields.String()
+
+
+class PartnershipSchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    since_year = fields.Integer(allow_none=True)
+    description = fields.String()
+    themes = fields.List(fields.String())
+    cities = fields.List(fields.Nested(CityRefSchema))
+
+
+class CityDetailSchema(CitySchema):
+    """A city with its partnerships and published case studies."""
+
+    partnerships = fields.List(fields.Nested(PartnershipSchema(exclude=("cities",))))
+    case_studies = fields.Function(
+        lambda city: CaseStudyRefSchema(many=True).dump(
+            sorted((cs for cs in city.case_studies if cs.is_published),
+                   key=lambda cs: (-(cs.year or 0), cs.title))
+        )
+    )
+    case_study_count = fields.Function(
+        lambda city: sum(1 for cs in city.case_studies if cs.is_published))
+
+
+class ConceptSchema(Schema):
+    """A thesaurus concept; `label` is in the reader's language."""
+
+    def __init__(self, *, ui_lang: str = "en", **kwargs):
+        super().__init__(**kwargs)
+        self.ui_lang = ui_lang
+
+    id = fields.String()
+    label = fields.Method("_label")
+    labels = fields.Function(
+        lambda concept: {
+            language: {"pref": pref, "alt": list(concept.alt.get(language, ()))}
+            for language, pref in sorted(concept.pref.items())
+        }
+    )
+    broader = fields.List(fields.String())
+    narrower = fields.List(fields.String())
+    related = fields.List(fields.String())
+
+    def _label(self, concept) -> str:
+        return concept.label(self.ui_lang)
+
+
+class SuggestionSchema(Schema):
+    text = fields.String()
+    kind = fields.String()  # "topic" | "city" | "case_study"
+    value = fields.String()
+    url = fields.String()
+
+
+class FacetOptionSchema(Schema):
+    value = fields.String()
+    label = fields.String()
+    count = fields.Integer()
+    selected = fields.Boolean()
+
+
+class SearchHitSchema(Schema):
+    """A ranked hit: the case study as the database has it, plus what the engine found."""
+
+    slug = fields.String(attribute="case_study.slug")
+    title = fields.String(attribute="case_study.title")
+    summary = fields.String(attribute="case_study.summary")
+    city = fields.String(attribute="case_study.city.name")
+    country = fields.String(attribute="case_study.city.country")
+    language = fields.String(attribute="case_study.language")
+    languages = fields.List(fields.String(), attribute="case_study.languages")
+    year = fields.Integer(attribute="case_study.year", allow_none=True)
+    topics = fields.Function(lambda item: list(item.case_study.topics or []))
+    score = fields.Function(lambda item: round(item.score, 4))
+    highlights = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    matched_languages = fields.List(fields.String())
+
+
+class SearchPageSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer(attribute="request.page")
+    per_page = fields.Integer(attribute="request.per_page")
+    pages = fields.Integer()
+    q = fields.String(attribute="request.q")
+    sort = fields.String(attribute="request.sort")
+    hits = fields.List(fields.Nested(SearchHitSchema), attribute="items")
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetOptionSchema)))

@@ -1,11 +1,13 @@
 """Pages anyone can read: home, case studies, cities."""
 
 from flask import Blueprint, abort, render_template
+from flask_babel import get_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City
+from cityexchange.thesaurus import get_thesaurus
 
 bp = Blueprint("public", __name__)
 
@@ -47,3 +49,12 @@ def city(slug):
         .order_by(CaseStudy.year.desc(), CaseStudy.title)
     ).all()
     return render_template("city.html", city=city, case_studies=case_studies)
+
+
+@bp.app_context_processor
+def _topic_labels():
+    def topic_label(concept_id: str) -> str:
+        """A topic's thesaurus label in the UI language (free words stay as they are)."""
+        return get_thesaurus().label(concept_id, str(get_locale()))
+
+    return {"topic_label": topic_label}

@@ -7,44 +7,49 @@ from flask_babel import get_locale
 
 from cityexchange.errors import ApiError
 from cityexchange.services import search as search_service
-from indexer import EngineUnavailable
+from indexer import FACETS, EngineUnavailable
 
 bp = Blueprint("search", __name__)
 
-
 @bp.get("/search")
 def search_page():
+    # The page speaks the UI language (i18n already read ?ui_lang=), never an invalid one.
+    args = request.args.copy()
+    args.poplist("ui_lang")
+    q = request.args.get("q", "")
     try:
-        search_request = search_service.parse_search_args(request.args, str(get_locale()))
+        search_request = search_service.parse_search_args(args, str(get_locale()))
     except ApiError as error:
-        return render_template("search.html", page=None, error=error.message, q=request.args.get("q", "")), 400
+        return render_template("search.html", page=None, error=error.message, q=q), 400
     try:
         page = search_service.search(search_request)
     except EngineUnavailable:
-        return render_template("search.html", page=None, engine_down=True, q=search_request.q), 503
+        return render_template("search.html", page=None, engine_down=True, q=q), 503
     return render_template("search.html", page=page, q=search_request.q)
 
 
-def _args_with(**changes) -> list[tuple[str, str]]:
-    """The current query string with some parameters replaced; page resets to 1."""
-    items = [(k, v) for k, v in request.args.items(multi=True) if k not in changes and k != "page"]
-    for key, value in changes.items():
-        if value is not None:
-            items.append((key, str(value)))
-    return items
+def _search_url(items: list[tuple[str, str]]) -> str:
+    return url_for("search.search_page") + ("?" + urlencode(items) if items else "")
+
+
+def _args_without(*names: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.args.items(multi=True) if k not in names]
 
 
 @bp.app_context_processor
 def _search_url_helpers():
     def facet_url(name: str, value: str) -> str:
-        """Toggle one facet value, keeping every other parameter."""
+        """Toggle one facet value, keeping every other parameter; page resets to 1."""
         current = request.args.getlist(name)
         values = [v for v in current if v != value] if value in current else current + [value]
-        items = [(k, v) for k, v in request.args.items(multi=True) if k not in (name, "page")]
-        items += [(name, v) for v in values]
-        return url_for("search.search_page") + "?" + urlencode(items)
+        return _search_url(_args_without(name, "page") + [(name, v) for v in values])
 
     def page_url(number: int) -> str:
-        return url_for("search.search_page") + "?" + urlencode(_args_with(page=number))
+        return _search_url(_args_without("page") + [("page", str(number))])
 
-    return {"facet_url": facet_url, "page_url": page_url}
+    def clear_filters_url() -> str:
+        return _search_url([(k, v) for k, v in request.args.items(multi=True)
+                            if k in ("q", "sort")])
+
+    return {"facet_url": facet_url, "page_url": page_url, "clear_filters_url": clear_filters_url,
+            "facet_names": FACETS}

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from marshmallow import ValidationError
+from flask import url_for
+from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from cityexchange.errors import ApiError
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, Collection, Partnership
+from cityexchange.models import CaseStudy, City, Collection, Partnership, Translation
 from cityexchange.schemas import SearchParamsSchema
 from cityexchange.search_engine import get_engine
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, SearchQuery
-from indexer.analysis import LANGUAGE_NAMES
-
-MAX_FILTER_VALUES = 50
+from indexer.analysis import LANGUAGE_NAMES, fold
 
 
 @dataclass
@@ -58,45 +57,63 @@ class ResultItem:
 
 
 @dataclass
+class ActiveFilter:
+    """A selected facet value, shown as a removable chip."""
+
+    name: str
+    value: str
+    label: str
+
+
+@dataclass
 class SearchPage:
     request: SearchRequest
     total: int
     items: list[ResultItem]
     facets: dict[str, list[FacetOption]]
+    active_filters: list[ActiveFilter] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.request.per_page))
 
 
+def _first_error(error: ValidationError) -> tuple[str, str, dict]:
+    """(parameter, message, {parameter: [messages]}) from a schema error."""
+    fields = {name: _flatten(messages) for name, messages in error.messages.items()}
+    name = next(iter(fields))
+    return name, f"{name}: {' '.join(fields[name])}", fields
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):  # list fields report {index: [messages]}
+        return [m for value in messages.values() for m in _flatten(value)]
+    if isinstance(messages, list):
+        return [m for value in messages for m in _flatten(value)]
+    return [str(messages)]
+
+
 def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchRequest:
-    """Validate query-string parameters; bad ones raise ApiError naming the parameter."""
+    """Validate query-string parameters; bad ones raise ApiError naming the parameter.
+
+    Unknown parameters are ignored; facet parameters may repeat.
+    """
+    raw = {key: args.get(key) for key in ("q", "page", "per_page", "sort", "ui_lang")
+           if key in args}
+    raw.update({name: args.getlist(name) for name in FACETS if name in args})
     try:
-        params = SearchParamsSchema().load(
-            {key: args.get(key) for key in ("q", "page", "per_page", "sort", "ui_lang")
-             if args.get(key) is not None}
-        )
+        params = SearchParamsSchema().load(raw)
     except ValidationError as error:
-        name = next(iter(error.messages))
-        raise ApiError(f"{name}: {' '.join(error.messages[name])}", name,
-                       errors=error.messages) from error
-    filters = {}
-    for name in FACETS:
-        values = tuple(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
-        if len(values) > MAX_FILTER_VALUES:
-            raise ApiError(f"at most {MAX_FILTER_VALUES} values for '{name}'", name)
-        if name == "year" and not all(v.isdigit() for v in values):
-            raise ApiError("year must be a number such as 2024", "year")
-        if values:
-            filters[name] = values
-    q = params["q"].strip()
+        name, message, fields = _first_error(error)
+        raise ApiError(message, name, errors=fields) from error
+    q = params["q"]
     return SearchRequest(
         q=q,
         page=params["page"],
         per_page=params["per_page"],
         sort=params["sort"] or ("relevance" if q else "newest"),
         ui_lang=params["ui_lang"] or default_ui_lang,
-        filters=filters,
+        filters={name: tuple(params[name]) for name in FACETS if params[name]},
     )
 
 
@@ -110,15 +127,24 @@ def search(request: SearchRequest) -> SearchPage:
         if hit.id in case_studies and case_studies[hit.id].is_published
     ]
     labels = FacetLabels(request.ui_lang)
-    facets = {
-        name: [
-            FacetOption(v.value, labels.label(name, v.value), v.count,
-                        v.value in request.filters.get(name, ()))
-            for v in values
-        ]
-        for name, values in result.facets.items()
-    }
-    return SearchPage(request=request, total=result.total, items=items, facets=facets)
+    facets = {name: _facet_options(name, values, request, labels)
+              for name, values in result.facets.items()}
+    active = [ActiveFilter(name, value, labels.label(name, value))
+              for name, values in request.filters.items() for value in values]
+    return SearchPage(request=request, total=result.total, items=items, facets=facets,
+                      active_filters=active)
+
+
+def _facet_options(name: str, values, request: SearchRequest,
+                   labels: FacetLabels) -> list[FacetOption]:
+    """The engine's counts; a selected value stays listed even when nothing matches it."""
+    selected = request.filters.get(name, ())
+    options = [FacetOption(v.value, labels.label(name, v.value), v.count, v.value in selected)
+               for v in values]
+    listed = {option.value for option in options}
+    options += [FacetOption(value, labels.label(name, value), 0, True)
+                for value in selected if value not in listed]
+    return options
 
 
 def _load_in_order(ids: list[int]) -> dict[int, CaseStudy]:
@@ -156,32 +182,89 @@ class FacetLabels:
         return self._names[facet]
 
 
-def hit_to_json(item: ResultItem) -> dict:
-    case_study = item.case_study
-    return {
-        "slug": case_study.slug,
-        "title": case_study.title,
-        "summary": case_study.summary,
-        "city": case_study.city.name,
-        "country": case_study.city.country,
-        "language": case_study.language,
-        "languages": case_study.languages,
-        "year": case_study.year,
-        "topics": list(case_study.topics or []),
-        "score": round(item.score, 4),
-        "highlights": item.highlights,
-        "matched_languages": list(item.matched_languages),
-    }
+def load_params(schema: Schema, data: dict) -> dict:
+    """Load request parameters with `schema`; errors become ApiError naming the parameter."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        name, message, fields = _first_error(error)
+        raise ApiError(message, name, errors=fields) from error
 
 
-def page_to_json(page: SearchPage) -> dict:
-    return {
-        "total": page.total,
-        "page": page.request.page,
-        "per_page": page.request.per_page,
-        "hits": [hit_to_json(item) for item in page.items],
-        "facets": {
-            name: [{"value": o.value, "label": o.label, "count": o.count} for o in options]
-            for name, options in page.facets.items()
-        },
-    }
+# -- suggestions ----------------------------------------------------------------------
+
+@dataclass
+class Suggestion:
+    text: str
+    kind: str  # "topic" | "city" | "case_study"
+    value: str
+    url: str
+    rank: int = 0  # 0: the text starts with the prefix; 1: a later word does
+
+
+def _key(text: str) -> str:
+    return fold(text.casefold())
+
+
+def _prefix_rank(text: str, key: str) -> int | None:
+    folded = _key(text)
+    if folded.startswith(key):
+        return 0
+    words = folded.split()
+    return 1 if any(word.startswith(key) for word in words[1:]) else None
+
+
+def suggest(q: str, ui_lang: str, limit: int = 10) -> list[Suggestion]:
+    """Concept labels, city names and case-study titles that start (a word) with `q`."""
+    key = _key(q.strip())
+    if not key:
+        return []
+    found = _topic_suggestions(key, ui_lang) + _city_suggestions(key)
+    found += _case_study_suggestions(q.strip(), key, ui_lang)
+    kinds = {"topic": 0, "city": 1, "case_study": 2}
+    found.sort(key=lambda s: (s.rank, kinds[s.kind], len(s.text), s.text.casefold()))
+    return found[:limit]
+
+
+def _topic_suggestions(key: str, ui_lang: str) -> list[Suggestion]:
+    found = []
+    for concept in get_thesaurus().concepts.values():
+        ranks = [r for r in (_prefix_rank(label, key) for label in concept.labels(ui_lang))
+                 if r is not None]
+        if ranks:
+            found.append(Suggestion(concept.label(ui_lang), "topic", concept.id,
+                                    url_for("search.search_page", topic=concept.id), min(ranks)))
+    return found
+
+
+def _city_suggestions(key: str) -> list[Suggestion]:
+    found = []
+    for slug, name in db.session.execute(select(City.slug, City.name)):
+        rank = _prefix_rank(name, key)
+        if rank is not None:
+            found.append(Suggestion(name, "city", name, url_for("public.city", slug=slug), rank))
+    return found
+
+
+def _case_study_suggestions(q: str, key: str, ui_lang: str) -> list[Suggestion]:
+    """Titles, original or translated; shown in the reader's language when there is one."""
+    matching = (
+        select(CaseStudy.id).where(CaseStudy.title.icontains(q, autoescape=True))
+        .union(select(Translation.case_study_id)
+               .where(Translation.title.icontains(q, autoescape=True)))
+    )
+    rows = db.session.scalars(
+        select(CaseStudy).where(CaseStudy.status == "published", CaseStudy.id.in_(matching))
+        .options(selectinload(CaseStudy.translations)).order_by(CaseStudy.id.desc()).limit(50)
+    )
+    found = []
+    for case_study in rows:
+        titles = [case_study.title] + [t.title for t in case_study.translations]
+        ranks = [r for r in (_prefix_rank(title, key) for title in titles) if r is not None]
+        if ranks:
+            shown = case_study.translation(ui_lang)
+            text = shown.title if shown and case_study.language != ui_lang else case_study.title
+            found.append(Suggestion(text, "case_study", case_study.slug,
+                                    url_for("public.case_study", slug=case_study.slug),
+                                    min(ranks)))
+    return found
