@@ -50,3 +50,11 @@ def test_the_indexer_logs_each_drained_batch(tmp_path):
     assert batches[0]["indexed"] == 2
     assert batches[0]["deleted"] == 0
     assert batches[0]["logger"] == "cityexchange.services.indexing"
+
+
+def test_per_request_library_chatter_stays_out_of_info_logs(tmp_path, capsys):
+    create_app(make_config(tmp_path, LOG_LEVEL="INFO"))
+    logging.getLogger("elastic_transport.transport").info("POST http://es:9200/_bulk [status:200]")
+    logging.getLogger("elastic_transport.transport").warning("node unreachable")
+    messages = [line["message"] for line in _json_lines(capsys.readouterr().err)]
+    assert messages == ["node unreachable"]

@@ -13,6 +13,10 @@ from datetime import datetime, timezone
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# Libraries that log routine work at INFO (every HTTP call to Elasticsearch,
+# Alembic's plugin set-up); they speak at WARNING unless DEBUG is asked for.
+CHATTY = ("elastic_transport.transport", "alembic.runtime.plugins")
+
 # Attributes every LogRecord has; anything else came in through `extra=`.
 _RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -59,3 +63,5 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(name)
+    for logger in CHATTY:
+        logging.getLogger(logger).setLevel("DEBUG" if name == "DEBUG" else "WARNING")

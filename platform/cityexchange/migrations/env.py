@@ -9,20 +9,17 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the portal's own loggers alive when migrations run inside it.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Migrations run inside the portal (`cityex init-db`), whose create_app has
+# configured logging already (JSON on stderr); alembic.ini's logging section
+# would replace the root handler, so it applies only to a bare `alembic` run.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    # Flask-SQLAlchemy >= 3.1 (pinned): get_engine() is deprecated there.
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():

@@ -1,0 +1,166 @@
+"""The portal on a real PostgreSQL server: Alembic migrations, then publish and search.
+
+A throwaway cluster (initdb in a temporary directory, pg_ctl on a free port)
+lives for the test session. Without the server binaries these tests fail:
+tools/run-tests installs them (Debian's `postgresql`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from psycopg import sql
+from sqlalchemy import inspect, select
+
+from cityexchange import create_app
+from cityexchange.extensions import db
+from cityexchange.models import OutboxEntry
+from tests.conftest import make_config
+from tests.factories import make_case_study
+
+pytestmark = pytest.mark.postgres
+
+USER = "cityex"
+
+
+def _server_bin_dir() -> Path:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: int(Path(p).parts[-3]))
+    initdb = candidates[-1] if candidates else shutil.which("initdb")
+    if not initdb:
+        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are missing: run tools/run-tests, "
+                    "which installs them, or `apt-get install postgresql`", pytrace=False)
+    return Path(initdb).resolve().parent
+
+
+def _as_server_user(argv: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: use the postgres (or nobody) account."""
+    if os.geteuid() != 0:
+        return argv
+    account = "postgres" if _has_account("postgres") else "nobody"
+    return ["runuser", "-u", account, "--", *argv]
+
+
+def _has_account(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(argv: list[str], **kwargs) -> None:
+    result = subprocess.run(_as_server_user(argv), capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """host, port of a fresh cluster; trust auth on 127.0.0.1 only, fsync off (throwaway)."""
+    bin_dir = _server_bin_dir()
+    base = Path(tempfile.mkdtemp(prefix="cityex-pg-"))
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("postgres" if _has_account("postgres") else "nobody")
+        os.chown(base, account.pw_uid, account.pw_gid)
+    data, port = base / "data", _free_port()
+    _run([str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
+          "--encoding=UTF8", "--no-locale"], timeout=120)
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
+          "-o", options, "-w", "-t", "60", "start"], timeout=90)
+    try:
+        yield "127.0.0.1", port
+    finally:
+        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast",
+                                        "-w", "stop"]), capture_output=True, timeout=60)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(postgres_server):
+    """A fresh, empty database per test."""
+    host, port = postgres_server
+    name = f"cityex_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(host=host, port=port, user=USER, dbname="postgres",
+                         autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield f"postgresql+psycopg://{USER}@{host}:{port}/{name}"
+    with psycopg.connect(host=host, port=port, user=USER, dbname="postgres",
+                         autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                           .format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_app(tmp_path, database_url):
+    # As in docker-compose.yml: requests only write the outbox; the indexer drains it.
+    app = create_app(make_config(tmp_path, DATABASE_URL=database_url, INDEX_AFTER_COMMIT=False))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+        app.extensions["search_engine"].close()
+
+
+def _cli(app, *args: str):
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    return result
+
+
+def test_migrations_build_the_models_schema(pg_app):
+    _cli(pg_app, "init-db")
+    _cli(pg_app, "init-db")  # a second run (every deploy) changes nothing
+    directory = pg_app.extensions["migrate"].directory
+    head = ScriptDirectory(directory).get_current_head()
+    with db.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == [], "the migrations and models.py disagree on PostgreSQL"
+    assert {"case_studies", "outbox"} <= set(inspect(db.engine).get_table_names())
+
+
+def test_publish_then_search_round_trip(pg_app):
+    _cli(pg_app, "init-db")
+    client = pg_app.test_client()
+    case_study = make_case_study(
+        "Wasserstoffbusse für die Dortmunder Stadtflotte", language="de",
+        summary="Brennstoffzellenbusse im Linienverkehr: Erfahrungen der DSW21.",
+        body="Seit 2023 fahren in Dortmund Busse mit **Wasserstoff**.", year=2024)
+    assert db.session.scalars(select(OutboxEntry.case_study_id)).all() == [case_study.id]
+
+    def found(query: str) -> list[str]:
+        response = client.get("/api/v1/search", query_string={"q": query})
+        assert response.status_code == 200, response.get_json()
+        return [hit["slug"] for hit in response.get_json()["hits"]]
+
+    assert found("Wasserstoff") == []  # the outbox keeps it until the indexer runs
+    assert "outbox drained: 1 indexed" in _cli(pg_app, "indexer", "run", "--once").output
+    assert found("Wasserstoff") == [case_study.slug]
+    assert db.session.scalars(select(OutboxEntry)).all() == []
+
+    page = client.get(f"/case-studies/{case_study.slug}")
+    assert page.status_code == 200
+    assert "Wasserstoffbusse für die Dortmunder Stadtflotte" in page.get_data(as_text=True)
+    health = client.get("/healthz").get_json()
+    assert health["database"] == {"status": "up", "dialect": "postgresql"}
