@@ -61,11 +61,10 @@ def initdb():
 @with_appcontext
 def demo(host, port, no_serve):
     """Create the database if needed, load the demo data, build the index, serve."""
-    from cityexchange.services.database import init_database
     from cityexchange.services.demo import load_demo
     from cityexchange.services.indexing import rebuild_index
 
-    init_database()
+    _ensure_database()
     summary = load_demo()
     click.echo(
         f"demo data: {summary['cities']} cities, {summary['partnerships']} partnerships, "
@@ -80,15 +79,18 @@ def demo(host, port, no_serve):
 
 
 @click.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--publish", is_flag=True, help="Publish the imported case studies.")
 @with_appcontext
 def import_command(file, publish):
-    """Bulk-import case studies from a JSON Lines file."""
-    from cityexchange.services.database import init_database
+    """Bulk-import case studies from a JSON Lines file.
+
+    Good lines are committed even when others are rejected; the exit code is 1
+    if any line was rejected.
+    """
     from cityexchange.services.importer import import_lines
 
-    init_database()
+    _ensure_database()
     report = import_lines(file, publish=publish)
     for error in report.errors:
         click.echo(f"line {error.line}: {error.message}", err=True)
@@ -98,6 +100,27 @@ def import_command(file, publish):
     )
     if report.errors:
         sys.exit(1)
+
+
+def _ensure_database() -> None:
+    """Create or upgrade a database Alembic manages (or an empty one).
+
+    A database made by `db.create_all()` (the tests' fixtures) has no version
+    table; migrating it would try to create its tables again.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError
+
+    from cityexchange.extensions import db
+    from cityexchange.services.database import init_database
+
+    try:
+        inspector = inspect(db.engine)
+        managed = inspector.has_table("alembic_version") or not inspector.get_table_names()
+    except OperationalError:  # e.g. a SQLite file whose folder does not exist yet
+        managed = True
+    if managed:
+        init_database()
 
 
 @click.group()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
 
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from cityexchange.extensions import db
 from cityexchange.models import CaseStudy
 from cityexchange.schemas import ImportLineSchema
 from cityexchange.services import case_studies, indexing
+from cityexchange.services.case_studies import find_city
 from cityexchange.services.cities import get_or_create_city
 
 BATCH_SIZE = 200
@@ -39,7 +40,8 @@ class ImportReport:
 def _describe(error: ValidationError) -> str:
     messages = error.messages
     if isinstance(messages, dict):
-        return "; ".join(f"{name}: {_flatten(text)}" for name, text in sorted(messages.items()))
+        return "; ".join(f"{name}: {_flatten(text)}" if name != "_schema" else _flatten(text)
+                         for name, text in sorted(messages.items()))
     return _flatten(messages)
 
 
@@ -51,8 +53,27 @@ def _flatten(messages) -> str:
     return str(messages)
 
 
-def import_lines(stream: IO[str], *, publish: bool = False, author=None) -> ImportReport:
-    """Import every valid line; report the others with their line number and reason."""
+def _parse(raw: str | bytes, schema: ImportLineSchema) -> dict:
+    """One line to validated data; ValueError says what is wrong with it."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"not UTF-8 text (byte {error.start + 1})") from error
+    try:
+        return schema.load(json.loads(raw))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON: {error.msg} at column {error.colno}") from error
+    except ValidationError as error:
+        raise ValueError(_describe(error)) from error
+
+
+def import_lines(stream: Iterable[str | bytes], *, publish: bool = False,
+                 author=None) -> ImportReport:
+    """Import every valid line; report the others with their line number and reason.
+
+    Each line runs in a savepoint, so a rejected line leaves nothing behind.
+    """
     schema = ImportLineSchema()
     report = ImportReport()
     pending = 0
@@ -60,14 +81,7 @@ def import_lines(stream: IO[str], *, publish: bool = False, author=None) -> Impo
         if not raw.strip():
             continue
         try:
-            data = schema.load(json.loads(raw))
-        except json.JSONDecodeError as error:
-            report.errors.append(LineError(number, f"not valid JSON: {error.msg} at column {error.colno}"))
-            continue
-        except ValidationError as error:
-            report.errors.append(LineError(number, _describe(error)))
-            continue
-        try:
+            data = _parse(raw, schema)
             with db.session.begin_nested():
                 created = _import_one(data, publish=publish, author=author)
         except (ValueError, SQLAlchemyError) as error:
@@ -83,22 +97,34 @@ def import_lines(stream: IO[str], *, publish: bool = False, author=None) -> Impo
     return report
 
 
+def _city_for(data: dict):
+    """The line's city; a new one needs its country, a known one must agree with it."""
+    country = data.get("country")
+    city = find_city(data["city"])
+    if city is None:
+        if not country:
+            raise ValueError(f"city: '{data['city']}' is new here; give its country (e.g. \"DE\")")
+        return get_or_create_city(data["city"], country)
+    if country and city.country and country != city.country:
+        raise ValueError(f"country: {city.name} is in {city.country}, not {country}")
+    return city
+
+
 def _import_one(data: dict, *, publish: bool, author) -> bool:
-    """Create or update (same slug) one case study; True when created."""
-    city = get_or_create_city(data["city"], data.get("country") or "")
+    """Create or update (same slug) one case study; True when created.
+
+    Partners must be cities the platform knows (earlier lines count): a typo
+    should not invent a city without a country.
+    """
+    city = _city_for(data)
     existing = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == data["slug"]))
     if existing is None:
-        case_studies.create_case_study(
-            data, city=city, author=author, publish=publish,
-            create_missing_partners=True, commit=False,
-        )
+        case_studies.create_case_study(data, city=city, author=author, publish=publish,
+                                       commit=False)
         return True
     existing.city = city
     existing.city_id = city.id
-    case_studies.update_case_study(
-        existing, data, author=author, publish=publish,
-        create_missing_partners=True, commit=False,
-    )
+    case_studies.update_case_study(existing, data, author=author, publish=publish, commit=False)
     return False
 
 
