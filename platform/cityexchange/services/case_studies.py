@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, OutboxEntry, Revision, Translation, utcnow
 from cityexchange.services import indexing
-from cityexchange.services.slugs import unique_slug
+from cityexchange.services.slugs import slugify, unique_slug
 from indexer.analysis import detect_language
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,10 @@ class PermissionDenied(Exception):
 
 def find_city(name_or_slug: str) -> City | None:
     key = name_or_slug.strip()
+    # SQL lower() folds ASCII only: the slug also finds "Saint-Étienne" and "Łódź".
+    slugs = {key.lower(), slugify(key)}
     return db.session.scalar(
-        select(City).where((func.lower(City.name) == key.lower()) | (City.slug == key.lower()))
+        select(City).where((func.lower(City.name) == key.lower()) | City.slug.in_(slugs))
     )
 
 

@@ -1,0 +1,142 @@
+"""Search latency of the embedded engine, and of the portal's search API, at N case studies.
+
+    python bench/search_bench.py [--sizes 10000,100000] [--api-sizes 10000] [--rounds 3]
+
+For each size: builds an embedded index with engine.rebuild (synthetic corpus,
+bench/corpus.py), runs the fixed query mix through the engine; for the API
+sizes also imports the same case studies into a portal database with the
+importer service and runs the mix through GET /api/v1/search (Flask test
+client). Prints p50/p95/p99 in milliseconds as Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import corpus  # noqa: E402
+from bench.common import machine, make_app, percentiles, table, timed  # noqa: E402
+
+
+def bench_engine(size: int, workdir: Path, queries: list[dict], rounds: int,
+                 profile: Path | None = None) -> dict:
+    from indexer import create_engine
+
+    engine = create_engine("embedded", path=str(workdir / "engine-index"))
+    started = time.perf_counter()
+    engine.rebuild(corpus.documents(size))
+    build_seconds = time.perf_counter() - started
+    search_queries = [corpus.to_search_query(spec) for spec in queries]
+    for query in search_queries:  # warm-up: page cache, statement cache
+        engine.search(query)
+    profiler = cProfile.Profile() if profile else None
+    samples = []
+    for _ in range(rounds):
+        for query in search_queries:
+            if profiler:
+                profiler.enable()
+            elapsed, _result = timed(engine.search, query)
+            if profiler:
+                profiler.disable()
+            samples.append(elapsed)
+    if profiler:
+        profiler.dump_stats(profile)
+    engine.close()
+    return {"what": "engine", "size": size, "build_s": round(build_seconds, 1),
+            **percentiles(samples)}
+
+
+def load_portal(size: int, workdir: Path):
+    """A portal whose database holds the corpus, imported by the importer service."""
+    from cityexchange.extensions import db
+    from cityexchange.services.importer import import_lines
+    from cityexchange.services.indexing import rebuild_index
+
+    path = corpus.write_jsonl(workdir / "corpus.jsonl", size)
+    app = make_app(workdir, index_after_commit=False)
+    started = time.perf_counter()
+    with app.app_context(), path.open(encoding="utf-8") as stream:
+        report = import_lines(stream, publish=True)
+        assert not report.errors, report.errors[:3]
+        rebuild_index()
+        db.session.remove()
+    return app, time.perf_counter() - started
+
+
+def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
+              profile: Path | None = None) -> dict:
+    app, setup_seconds = load_portal(size, workdir)
+    client = app.test_client()
+    params = [corpus.to_params(spec) for spec in queries]
+
+    def get(query_string):
+        response = client.get("/api/v1/search", query_string=query_string)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        return response
+
+    for query_string in params:
+        get(query_string)
+    profiler = cProfile.Profile() if profile else None
+    samples = []
+    for _ in range(rounds):
+        for query_string in params:
+            if profiler:
+                profiler.enable()
+            elapsed, _response = timed(get, query_string)
+            if profiler:
+                profiler.disable()
+            samples.append(elapsed)
+    if profiler:
+        profiler.dump_stats(profile)
+    return {"what": "API", "size": size, "build_s": round(setup_seconds, 1),
+            **percentiles(samples)}
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=_sizes, default=[10_000, 100_000])
+    parser.add_argument("--api-sizes", type=_sizes, default=[10_000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", type=Path, help="write cProfile stats per run into DIR")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    queries = corpus.query_mix(args.queries)
+    rows = []
+    for size in sorted(set(args.sizes) | set(args.api_sizes)):
+        with tempfile.TemporaryDirectory(prefix=f"cityex-bench-{size}-") as scratch:
+            workdir = Path(scratch)
+            runs = [bench_engine] if size in args.sizes else []
+            runs += [bench_api] if size in args.api_sizes else []
+            for run in runs:
+                profile = None
+                if args.profile:
+                    args.profile.mkdir(parents=True, exist_ok=True)
+                    profile = args.profile / f"{run.__name__}-{size}.prof"
+                row = run(size, workdir, queries, args.rounds, profile)
+                rows.append(row)
+                print(f"{row['what']} {size}: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms, "
+                      f"p99 {row['p99']:.1f} ms (setup {row['build_s']} s)", flush=True)
+                if profile:
+                    pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(25)
+    print()
+    print(", ".join(f"{k}: {v}" for k, v in machine().items()))
+    print(table(rows, ["what", "size", "n", "p50", "p95", "p99", "mean", "max", "build_s"]))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
