@@ -60,6 +60,18 @@ def test_healthz_503_when_the_database_is_down(tmp_path, database_url):
     assert body["search_engine"]["status"] == "up"
 
 
+def test_pages_show_an_error_page_while_the_database_is_down(tmp_path):
+    url = f"postgresql+psycopg://cityex:secret@127.0.0.1:{_closed_port()}/cityex"
+    app = create_app(make_config(tmp_path, DATABASE_URL=url))
+    with app.app_context():
+        response = app.test_client().get("/")
+        db.session.remove()
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in text
+    assert "Traceback" not in text and "secret" not in text
+
+
 @pytest.fixture
 def engine_down_app(tmp_path):
     blocker = tmp_path / "blocker"
@@ -99,3 +111,7 @@ def test_pages_render_while_the_search_engine_is_down(engine_down_app):
     text = search.get_data(as_text=True)
     assert "Search is unavailable at the moment" in text
     assert "Traceback" not in text
+
+    api = client.get("/api/v1/search?q=hydrogen")
+    assert api.status_code == 503
+    assert "Search is unavailable" in api.get_json()["error"]["message"]

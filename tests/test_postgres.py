@@ -28,6 +28,7 @@ from sqlalchemy import inspect, select
 from cityexchange import create_app
 from cityexchange.extensions import db
 from cityexchange.models import OutboxEntry
+from cityexchange.search_engine import get_engine
 from tests.conftest import make_config
 from tests.factories import make_case_study
 
@@ -111,14 +112,22 @@ def database_url(postgres_server):
                            .format(sql.Identifier(name)))
 
 
-@pytest.fixture
-def pg_app(tmp_path, database_url):
+@pytest.fixture(params=[
+    pytest.param("embedded", id="embedded"),
+    # docker-compose.yml's combination: PostgreSQL and Elasticsearch.
+    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
+])
+def pg_app(request, tmp_path, database_url):
     # As in docker-compose.yml: requests only write the outbox; the indexer drains it.
-    app = create_app(make_config(tmp_path, DATABASE_URL=database_url, INDEX_AFTER_COMMIT=False))
+    app = create_app(make_config(tmp_path, engine=request.param, DATABASE_URL=database_url,
+                                 INDEX_AFTER_COMMIT=False))
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+        engine = get_engine()
+        if hasattr(engine, "drop_all"):  # Elasticsearch: every index under the test prefix
+            engine.drop_all()
         app.extensions["search_engine"].close()
 
 
@@ -128,6 +137,7 @@ def _cli(app, *args: str):
     return result
 
 
+@pytest.mark.parametrize("pg_app", ["embedded"], indirect=True)
 def test_migrations_build_the_models_schema(pg_app):
     _cli(pg_app, "init-db")
     _cli(pg_app, "init-db")  # a second run (every deploy) changes nothing
@@ -164,3 +174,5 @@ def test_publish_then_search_round_trip(pg_app):
     assert "Wasserstoffbusse für die Dortmunder Stadtflotte" in page.get_data(as_text=True)
     health = client.get("/healthz").get_json()
     assert health["database"] == {"status": "up", "dialect": "postgresql"}
+    assert health["search_engine"]["status"] == "up"
+    assert health["search_engine"]["engine"] == pg_app.config["SEARCH_ENGINE"]
