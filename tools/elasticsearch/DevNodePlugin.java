@@ -3,6 +3,8 @@ package org.cityexchange.esnode;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.charfilter.MappingCharFilter;
+import org.apache.lucene.analysis.charfilter.NormalizeCharMap;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.de.GermanAnalyzer;
@@ -26,7 +28,10 @@ import org.apache.lucene.analysis.miscellaneous.StemmerOverrideFilter;
 import org.apache.lucene.analysis.miscellaneous.StemmerOverrideFilter.StemmerOverrideMap;
 import org.apache.lucene.analysis.miscellaneous.WordDelimiterGraphFilter;
 import org.apache.lucene.analysis.nl.DutchAnalyzer;
+import org.apache.lucene.analysis.pl.PolishAnalyzer;
 import org.apache.lucene.analysis.snowball.SnowballFilter;
+import org.apache.lucene.analysis.stempel.StempelFilter;
+import org.apache.lucene.analysis.stempel.StempelStemmer;
 import org.elasticsearch.Build;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
@@ -37,11 +42,16 @@ import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.IndexScopedSettings;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.settings.SettingsFilter;
+import org.elasticsearch.env.Environment;
 import org.elasticsearch.features.NodeFeature;
+import org.elasticsearch.index.IndexSettings;
+import org.elasticsearch.index.analysis.AbstractCharFilterFactory;
 import org.elasticsearch.index.analysis.AbstractIndexAnalyzerProvider;
 import org.elasticsearch.index.analysis.AbstractTokenFilterFactory;
 import org.elasticsearch.index.analysis.Analysis;
 import org.elasticsearch.index.analysis.AnalyzerProvider;
+import org.elasticsearch.index.analysis.CharFilterFactory;
+import org.elasticsearch.index.analysis.NormalizingCharFilterFactory;
 import org.elasticsearch.index.analysis.NormalizingTokenFilterFactory;
 import org.elasticsearch.index.analysis.PreConfiguredTokenizer;
 import org.elasticsearch.index.analysis.TokenFilterFactory;
@@ -58,6 +68,7 @@ import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.xcontent.XContentBuilder;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.List;
@@ -68,15 +79,20 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Stand-in for the parts of the ES distribution's modules that are not on Maven Central
- * (analysis-common, rest-root), so the throwaway dev node behaves like a stock one where we need it.
- * Everything is built from Lucene classes the server already ships (lucene-analysis-common),
- * with ES's names and parameters:
- *   analyzers:     english german french dutch spanish italian  (params: stopwords, stem_exclusion)
+ * (analysis-common, rest-root, the analysis-stempel plugin), so the throwaway dev node behaves like a
+ * stock one where we need it. Everything is built from Lucene classes the server already ships
+ * (lucene-analysis-common) or that this module brings (lucene-analysis-stempel), with ES's names
+ * and parameters:
+ *   analyzers:     english german french dutch spanish italian polish  (params: stopwords, stem_exclusion)
  *   token filters: asciifolding (preserve_original), snowball (language), stemmer (language),
- *                  stemmer_override (rules), german_normalization, word_delimiter_graph (the usual flags)
+ *                  stemmer_override (rules), german_normalization, word_delimiter_graph (the usual flags),
+ *                  polish_stem (as analysis-stempel)
+ *   char filters:  mapping (mappings, ES's rule syntax "a => b" with \\uXXXX escapes)
  *   tokenizers:    whitespace, keyword
  *   GET / and HEAD /: the node's name and version, as elasticsearch-py's info() and ping() expect.
  * The server itself already has: standard/simple/whitespace/stop/keyword analyzers, custom
@@ -103,6 +119,7 @@ public class DevNodePlugin extends Plugin implements AnalysisPlugin, ActionPlugi
         analyzers.put("dutch", language(DutchAnalyzer.getDefaultStopSet(), DutchAnalyzer::new));
         analyzers.put("spanish", language(SpanishAnalyzer.getDefaultStopSet(), SpanishAnalyzer::new));
         analyzers.put("italian", language(ItalianAnalyzer.getDefaultStopSet(), ItalianAnalyzer::new));
+        analyzers.put("polish", language(PolishAnalyzer.getDefaultStopSet(), PolishAnalyzer::new));
         return analyzers;
     }
 
@@ -149,11 +166,89 @@ public class DevNodePlugin extends Plugin implements AnalysisPlugin, ActionPlugi
             StemmerOverrideMap overrides = stemmerOverrides(settings.getAsList("rules"));
             return filter(name, settings, in -> new StemmerOverrideFilter(in, overrides));
         });
+        // as analysis-stempel: a StempelStemmer per stream (it keeps a buffer), over the shared read-only table
+        filters.put("polish_stem", (indexSettings, env, name, settings) ->
+            filter(name, settings, in -> new StempelFilter(in, new StempelStemmer(PolishAnalyzer.getDefaultTable()))));
         filters.put("word_delimiter_graph", (indexSettings, env, name, settings) -> {
             int flags = wordDelimiterFlags(settings);
             return filter(name, settings, in -> new WordDelimiterGraphFilter(in, flags, null));
         });
         return filters;
+    }
+
+    // ---- char filters ----------------------------------------------------------------------------
+
+    @Override
+    public Map<String, AnalysisProvider<CharFilterFactory>> getCharFilters() {
+        // requiresAnalysisSettings: ES must not build it with empty settings, as it does for filters that have defaults
+        return Map.of("mapping", new AnalysisProvider<>() {
+            @Override
+            public CharFilterFactory get(IndexSettings indexSettings, Environment env, String name, Settings settings) {
+                NormalizeCharMap map = charMap(Analysis.getWordList(env, settings, "mappings"));
+                class Mapping extends AbstractCharFilterFactory implements NormalizingCharFilterFactory {
+                    Mapping() {
+                        super(name);
+                    }
+
+                    @Override
+                    public Reader create(Reader in) {
+                        return new MappingCharFilter(map, in);
+                    }
+                }
+                return new Mapping();
+            }
+
+            @Override
+            public boolean requiresAnalysisSettings() {
+                return true;
+            }
+        });
+    }
+
+    private static final Pattern MAPPING_RULE = Pattern.compile("(.*)\\s*=>\\s*(.*)\\s*$");
+
+    /** As ES's mapping char filter: one "from => to" per rule, sides trimmed, then unescaped. */
+    private static NormalizeCharMap charMap(List<String> rules) {
+        if (rules == null || rules.isEmpty()) {
+            throw new IllegalArgumentException("mapping requires either `mappings` or `mappings_path` to be configured");
+        }
+        NormalizeCharMap.Builder builder = new NormalizeCharMap.Builder();
+        for (String rule : rules) {
+            Matcher m = MAPPING_RULE.matcher(rule);
+            if (!m.find() || m.group(1).trim().isEmpty()) {
+                throw new IllegalArgumentException("Invalid Mapping Rule : [" + rule + "]");
+            }
+            builder.add(unescape(m.group(1).trim()), unescape(m.group(2).trim()));
+        }
+        return builder.build();
+    }
+
+    private static String unescape(String s) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\' || i + 1 == s.length()) {
+                out.append(c);
+                continue;
+            }
+            char next = s.charAt(++i);
+            switch (next) {
+                case 'n' -> out.append('\n');
+                case 't' -> out.append('\t');
+                case 'r' -> out.append('\r');
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'u' -> {
+                    if (i + 5 > s.length()) {
+                        throw new IllegalArgumentException("Invalid Mapping Rule : bad \\u escape in [" + s + "]");
+                    }
+                    out.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                default -> out.append(next);
+            }
+        }
+        return out.toString();
     }
 
     /** ES's stemmer filter: a few named algorithms, else the Snowball stemmer of that language. */

@@ -80,6 +80,15 @@ check("normalizer lowercase+asciifolding: 'koln' finds 'Köln'", ids(query={"ter
 tokens = es.indices.analyze(index="cityex-check-a", analyzer="de_no_stop", text="Die Häuser")["tokens"]
 check("german analyzer with stopwords _none_: " + str([t["token"] for t in tokens]), [t["token"] for t in tokens] == ["die", "haus"])
 
+tokens = es.indices.analyze(analyzer="polish", text="Autobusy wodorowe w miastach")["tokens"]
+check("polish analyzer (stempel): " + str([t["token"] for t in tokens]), [t["token"] for t in tokens] == ["autobus", "wodorowy", "miasto"])
+tokens = es.indices.analyze(tokenizer="standard", filter=["lowercase", "polish_stem", "asciifolding"], text="Żłobki miejskie")["tokens"]
+check("polish_stem filter: " + str([t["token"] for t in tokens]), [t["token"] for t in tokens] == ["zlobki", "miejski"])
+
+tokens = es.indices.analyze(tokenizer="standard", char_filter=[{"type": "mapping", "mappings": [": => \\u0020"]}],
+                            text="title:hydrogen")["tokens"]
+check("mapping char filter: " + str([t["token"] for t in tokens]), [t["token"] for t in tokens] == ["title", "hydrogen"])
+
 aggs = es.search(index="cityex-check-a", size=0, aggs={"cities": {"terms": {"field": "city"}}})["aggregations"]
 check("terms aggregation", sorted(b["key"] for b in aggs["cities"]["buckets"]) == ["Berlin", "Köln"])
 
