@@ -216,7 +216,7 @@ def test_publish_makes_it_searchable_and_unpublish_removes_it(app, client, auth)
     assert search_slugs(client, "quokkadepot") == []
 
     response = set_status(client, case_study.slug, "published")
-    assert "Published — it is now searchable. (revision 2)" in text_of(response)
+    assert "Published — it is now searchable (revision 2)." in text_of(response)
     assert search_slugs(client, "quokkadepot") == [case_study.slug]
     assert client.get(f"/case-studies/{case_study.slug}").status_code == 200
 
@@ -242,7 +242,7 @@ def test_submit_for_review_keeps_it_off_public_pages(app, client, auth):
     auth.login(city="Dortmund")
     case_study = create(client)
     response = set_status(client, case_study.slug, "submitted")
-    assert "Submitted for review." in text_of(response)
+    assert "Submitted for review (revision 2)." in text_of(response)
     assert case_study.status == "submitted"
     assert client.get(f"/case-studies/{case_study.slug}").status_code == 404
 

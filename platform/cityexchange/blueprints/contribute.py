@@ -20,9 +20,9 @@ from cityexchange.services import case_studies as service
 bp = Blueprint("contribute", __name__, url_prefix="/contribute")
 
 STATUS_MESSAGES = {
-    "draft": "Unpublished — it is a draft again and no longer appears in search.",
-    "submitted": "Submitted for review.",
-    "published": "Published — it is now searchable.",
+    "draft": "Unpublished — it is a draft again and no longer appears in search",
+    "submitted": "Submitted for review",
+    "published": "Published — it is now searchable",
 }
 
 
@@ -90,7 +90,7 @@ def change_status(slug):
         flash(f"It is already {case_study.status}; nothing changed.", "info")
     else:
         service.set_status(case_study, data["status"], author=current_user)
-        flash(f"{STATUS_MESSAGES[data['status']]} (revision {case_study.revision})", "success")
+        flash(f"{STATUS_MESSAGES[data['status']]} (revision {case_study.revision}).", "success")
     if data["return_to"] == "dashboard":
         return redirect(url_for(".dashboard"))
     return redirect(url_for(".edit", slug=case_study.slug))

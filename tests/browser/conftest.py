@@ -1,0 +1,101 @@
+"""A live portal in a background thread and a real headless Chromium driven by Playwright.
+
+The server has its own database and embedded index, CSRF switched on as in
+production, and a handful of case studies made through the services.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from cityexchange.extensions import db
+from tests.conftest import build_app, make_config
+from tests.factories import make_case_study, make_user
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CONTRIBUTOR = {"email": "anna@dortmund.example", "password": "correct horse battery"}
+
+# Three cities share one word, so a city facet has something to narrow.
+SEED = [
+    ("Brownfield solar park on a former colliery", "Dortmund", 2021),
+    ("Brownfield to business park at Phoenix West", "Dortmund", 2019),
+    ("Brownfield remediation along the Buffalo River", "Buffalo", 2022),
+    ("Brownfield land bank for vacant steel sites", "Pittsburgh", 2020),
+]
+
+
+def _seed() -> None:
+    make_user(email=CONTRIBUTOR["email"], password=CONTRIBUTOR["password"], city="Dortmund")
+    for title, city, year in SEED:
+        make_case_study(title, city=city, year=year, language="en",
+                        summary=f"What {city} learned turning brownfield land to new use.",
+                        body=f"The brownfield site in {city} was cleaned up and reused.")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Base URL of the portal, served on a free port of 127.0.0.1."""
+    app = build_app(make_config(tmp_path_factory.mktemp("browser-app"), WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        _seed()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with app.app_context():
+        app.extensions["search_engine"].close()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not on PATH: run tools/run-tests, or "
+                    "apt-get install chromium chromium-driver", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="en-US",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory):
+    """Where each scenario leaves its screenshot; CITYEX_SCREENSHOT_DIR keeps them."""
+    kept = os.environ.get("CITYEX_SCREENSHOT_DIR")
+    if kept:
+        os.makedirs(kept, exist_ok=True)
+        return kept
+    return str(tmp_path_factory.mktemp("screenshots"))
+
+
+@pytest.fixture
+def log_in(page):
+    def log_in_as(email=CONTRIBUTOR["email"], password=CONTRIBUTOR["password"], then="/contribute/"):
+        page.goto(then)  # a protected page sends us to the login form and back
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"**{then}")
+    return log_in_as
