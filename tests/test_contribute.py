@@ -96,7 +96,8 @@ def test_create_saves_a_draft_with_its_first_revision(app, client, auth):
     assert response.status_code == 200
     assert "Saved draft “Hydrogen depot for city buses” (revision 1)" in text_of(response)
     case_study = db.session.scalar(select(CaseStudy))
-    assert (case_study.city.name, case_study.status, case_study.revision) == ("Dortmund", "draft", 1)
+    assert (case_study.city.name, case_study.status, case_study.revision) == (
+        "Dortmund", "draft", 1)
     assert case_study.topics == ["hydrogen", "public transport"]
     assert [c.name for c in case_study.partners] == ["Buffalo"]
     assert case_study.translation("de").title == "Wasserstoffdepot für Stadtbusse"
@@ -349,9 +350,10 @@ def test_post_without_csrf_token_is_rejected_and_saves_nothing(csrf_app):
                                            "password": "correct horse battery"})
     assert response.status_code == 302
 
-    response = client.post("/contribute/new", data=form_data())
+    response = client.post("/contribute/new", data=form_data(title="Typed for an hour"))
     assert response.status_code == 400
-    assert "CSRF" in text_of(response)
+    assert "security token (CSRF) expired or was missing, so nothing was saved" in text_of(response)
+    assert 'value="Typed for an hour"' in text_of(response)
     assert count_case_studies() == 0
 
     token = csrf_token(text_of(client.get("/contribute/new")))
@@ -360,9 +362,25 @@ def test_post_without_csrf_token_is_rejected_and_saves_nothing(csrf_app):
     assert db.session.scalar(select(City.name).join(CaseStudy)) == "Dortmund"
 
     slug = db.session.scalar(select(CaseStudy.slug))
-    assert client.post(f"/contribute/{slug}/status", data={"status": "published"}).status_code == 400
+    response = client.post(f"/contribute/{slug}/status", data={"status": "published"})
+    assert response.status_code == 400
     token = csrf_token(text_of(client.get(f"/contribute/{slug}/edit")))
     response = client.post(f"/contribute/{slug}/status",
                            data={"status": "published", "csrf_token": token})
     assert response.status_code == 302
     assert db.session.scalar(select(CaseStudy.status)) == "published"
+
+
+def test_csrf_failure_on_someone_elses_case_study_shows_nothing_of_it(csrf_app):
+    client = csrf_app.test_client()
+    case_study = make_case_study("Buffalo grain silos", city="Buffalo", publish=False)
+    make_user(email="c@example.org", city="Dortmund")
+    token = csrf_token(text_of(client.get("/login")))
+    client.post("/login", data={"email": "c@example.org", "csrf_token": token,
+                                "password": "correct horse battery"})
+    response = client.post(f"/contribute/{case_study.slug}/edit", data=form_data())
+    assert response.status_code == 400
+    assert 'name="title"' not in text_of(response)
+    anonymous = csrf_app.test_client()
+    assert anonymous.post("/contribute/new", data=form_data()).status_code == 400
+    assert count_case_studies() == 1

@@ -92,7 +92,8 @@ def screenshot_dir(tmp_path_factory):
 
 @pytest.fixture
 def log_in(page):
-    def log_in_as(email=CONTRIBUTOR["email"], password=CONTRIBUTOR["password"], then="/contribute/"):
+    def log_in_as(email=CONTRIBUTOR["email"], password=CONTRIBUTOR["password"],
+                  then="/contribute/"):
         page.goto(then)  # a protected page sends us to the login form and back
         page.fill("#email", email)
         page.fill("#password", password)

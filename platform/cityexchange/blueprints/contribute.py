@@ -6,6 +6,7 @@ import difflib
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -113,6 +114,24 @@ def history(slug):
     diff = revision_diff(chosen, current) if chosen and current else []
     return render_template("contribute/history.html", case_study=case_study, chosen=chosen,
                            current=current, diff=diff)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError):
+    """A missing or expired token saves nothing, but the text typed into the form comes back."""
+    case_study = None
+    if request.endpoint == "contribute.edit":
+        slug = request.view_args["slug"]
+        case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
+    # No abort() here: an exception raised in an error handler becomes a 500.
+    allowed = (can_edit_case_study(current_user, case_study) if case_study
+               else request.endpoint == "contribute.new" and bool(_cities_for_user()))
+    if not allowed:
+        return render_template("error.html", status=400, message=error.description), 400
+    form = CaseStudyForm.from_request(request.form)
+    form.add_error("csrf", "The form's security token (CSRF) expired or was missing, so nothing "
+                           "was saved. Your text is kept below: check it and save again.")
+    return _render_form(form, case_study), 400
 
 
 def _editable(slug: str) -> CaseStudy:
