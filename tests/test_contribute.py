@@ -79,6 +79,7 @@ def test_draft_is_never_on_public_pages(app, client, auth):
     assert case_study.status == "draft"
     auth.logout()
     assert client.get(f"/case-studies/{case_study.slug}").status_code == 404
+    assert client.get(f"/api/v1/case-studies/{case_study.slug}").status_code == 404
     assert case_study.title not in text_of(client.get("/cities/dortmund"))
     assert search_slugs(client, "quokkadepot") == []
 
