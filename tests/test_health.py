@@ -5,10 +5,13 @@ from __future__ import annotations
 import socket
 
 import pytest
+from sqlalchemy import select
 
 from cityexchange import create_app
 from cityexchange.extensions import db
-from tests.conftest import build_app, make_config
+from cityexchange.models import OutboxEntry
+from cityexchange.search_engine import get_engine
+from tests.conftest import build_app, make_config, unique_prefix
 from tests.factories import make_case_study
 
 
@@ -115,3 +118,50 @@ def test_pages_render_while_the_search_engine_is_down(engine_down_app):
     api = client.get("/api/v1/search?q=hydrogen")
     assert api.status_code == 503
     assert "Search is unavailable" in api.get_json()["error"]["message"]
+
+
+def _unreachable_elasticsearch_app(tmp_path):
+    """The portal as docker-compose runs it, while Elasticsearch is down."""
+    return build_app(make_config(tmp_path, SEARCH_ENGINE="elasticsearch",
+                                 ELASTICSEARCH_URL=f"http://127.0.0.1:{_closed_port()}",
+                                 INDEX_PREFIX=unique_prefix()))
+
+
+def _publish_while_elasticsearch_is_down(app):
+    with app.app_context():
+        case_study = make_case_study("Hydrogen buses for the city fleet")
+        slug = case_study.slug
+        outbox = db.session.scalars(select(OutboxEntry.case_study_id)).all()
+        client = app.test_client()
+        health = client.get("/healthz")
+        pages = client.get("/").status_code, client.get(f"/case-studies/{slug}").status_code
+        search = client.get("/search?q=hydrogen").status_code
+        db.session.remove()
+        app.extensions["search_engine"].close()
+    assert outbox == [case_study.id]  # the write succeeded; the outbox keeps it
+    assert health.status_code == 503
+    assert health.get_json()["down"] == ["search_engine"]
+    assert health.get_json()["search_engine"]["engine"] == "elasticsearch"
+    assert (pages, search) == ((200, 200), 503)
+    return slug
+
+
+def test_elasticsearch_down_writes_succeed_and_wait_in_the_outbox(tmp_path):
+    _publish_while_elasticsearch_is_down(_unreachable_elasticsearch_app(tmp_path))
+
+
+@pytest.mark.elasticsearch
+def test_the_indexer_drains_the_outbox_once_elasticsearch_is_back(tmp_path):
+    down = _unreachable_elasticsearch_app(tmp_path)
+    slug = _publish_while_elasticsearch_is_down(down)
+    back = create_app({**make_config(tmp_path, engine="elasticsearch"),
+                       "INDEX_PREFIX": down.config["INDEX_PREFIX"]})
+    with back.app_context():
+        result = back.test_cli_runner().invoke(args=["indexer", "run", "--once"])
+        hits = back.test_client().get("/api/v1/search?q=hydrogen").get_json()["hits"]
+        assert db.session.scalars(select(OutboxEntry)).all() == []
+        get_engine().drop_all()
+        db.session.remove()
+        back.extensions["search_engine"].close()
+    assert "outbox drained: 1 indexed" in result.output
+    assert [hit["slug"] for hit in hits] == [slug]
