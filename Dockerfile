@@ -18,8 +18,9 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['postgres']))" > 
 
 COPY . .
 # Editable: the package finds config/, templates/ and static/ beside it in /app.
+# The app user may write only instance/ and its home (gunicorn's control socket).
 RUN pip install --no-deps -e . \
- && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cityex \
+ && useradd --system --uid 10001 --create-home --home-dir /home/cityex --shell /usr/sbin/nologin cityex \
  && mkdir -p /app/instance \
  && chown cityex /app/instance
 

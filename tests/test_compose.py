@@ -234,7 +234,8 @@ def test_the_web_and_migrate_commands_run_the_portal(resolved, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITYEX_")}
     env.update(CITYEX_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                CITYEX_EMBEDDED_INDEX_PATH=str(tmp_path / "index"),
-               CITYEX_SECRET_KEY="test-secret", CITYEX_LOG_LEVEL="INFO")
+               CITYEX_SECRET_KEY="test-secret", CITYEX_LOG_LEVEL="INFO",
+               HOME=str(tmp_path))  # gunicorn's control socket goes under $HOME
     migrate = resolved["services"]["migrate"]["command"]
     subprocess.run([str(bin_dir / migrate[0]), *migrate[1:]], env=env, check=True,
                    capture_output=True, timeout=120)
@@ -253,3 +254,4 @@ def test_the_web_and_migrate_commands_run_the_portal(resolved, tmp_path):
     assert server.returncode == 0, error_log
     assert re.search(r'"GET /healthz HTTP/1\.1" 200 ', access_log), access_log
     assert "Booting worker" in error_log
+    assert "[ERROR]" not in error_log, error_log
