@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 
-from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 
 from indexer.documents import SearchDocument
@@ -19,8 +19,12 @@ from indexer.query import SearchQuery, SearchResult
 log = logging.getLogger(__name__)
 BULK_CHUNK = 500
 KEEP_INDEXES = 2
-# Statuses after which a retry can succeed: the engine is busy or down.
-RETRYABLE = {429, 502, 503, 504}
+HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
+
+
+def retryable(status: int) -> bool:
+    """A status after which a retry can succeed: the engine is busy (429) or failing (5xx)."""
+    return status == 429 or status >= 500
 
 
 class ElasticsearchEngine(SearchEngine):
@@ -32,6 +36,8 @@ class ElasticsearchEngine(SearchEngine):
         self.alias = mapping.alias_name(prefix)
         self.client = client or Elasticsearch(url, request_timeout=request_timeout,
                                               retry_on_timeout=False, max_retries=0)
+        # Searches check the alias once, not each time (a round trip each); a 404 re-checks.
+        self._alias_ready = False
 
     # -- index lifecycle -----------------------------------------------------------
     def _create_physical(self, *, bulk_loading: bool = False) -> str:
@@ -48,6 +54,21 @@ class ElasticsearchEngine(SearchEngine):
             if not self.client.indices.exists_alias(name=self.alias):
                 name = self._create_physical()
                 self.client.indices.put_alias(index=name, name=self.alias)
+        self._alias_ready = True
+
+    def _ensure_once(self) -> None:
+        if not self._alias_ready:
+            self.ensure_index()
+
+    def _with_index(self, call):
+        """Run `call()` against the alias; if the alias vanished (dropped by hand), recreate it once."""
+        self._ensure_once()
+        try:
+            return call()
+        except NotFoundError:
+            self._alias_ready = False
+            self.ensure_index()
+            return call()
 
     def _physical_indexes(self) -> list[str]:
         found = self.client.indices.get(index=mapping.physical_pattern(self.prefix),
@@ -59,9 +80,11 @@ class ElasticsearchEngine(SearchEngine):
         with self._unavailable_on_failure("drop the indexes"):
             for name in self._physical_indexes():
                 self.client.indices.delete(index=name, ignore_unavailable=True)
+        self._alias_ready = False
 
     # -- writes --------------------------------------------------------------------
     def index(self, documents: Iterable[SearchDocument]) -> int:
+        # Checked on every write: a bulk to a missing alias would auto-create a plain index by that name.
         self.ensure_index()
         actions = (
             {
@@ -104,7 +127,7 @@ class ElasticsearchEngine(SearchEngine):
                     applied += result.get("result") != "not_found"
                 elif status in (404, 409):
                     continue  # stale (older version) or already gone
-                elif status in RETRYABLE:
+                elif retryable(status):
                     raise EngineUnavailable(f"Elasticsearch answered {status}: {result.get('error')}")
                 else:
                     raise RuntimeError(f"Elasticsearch rejected a write: {result.get('error')}")
@@ -112,7 +135,7 @@ class ElasticsearchEngine(SearchEngine):
 
     def refresh(self) -> None:
         with self._unavailable_on_failure("refresh the index"):
-            self.client.indices.refresh(index=self.alias)
+            self._with_index(lambda: self.client.indices.refresh(index=self.alias))
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> str:
         """Fill a new physical index, then swap the alias to it in one request."""
@@ -128,6 +151,7 @@ class ElasticsearchEngine(SearchEngine):
             self.client.indices.refresh(index=name)
             self._switch_alias(name)
             self._remove_old_indexes(keep=name)
+        self._alias_ready = True
         return name
 
     def _switch_alias(self, name: str) -> None:
@@ -144,12 +168,11 @@ class ElasticsearchEngine(SearchEngine):
 
     # -- reads ---------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
-        self.ensure_index()
+        body = build_search_body(query)
         with self._unavailable_on_failure("search"):
-            response = self.client.search(
-                index=self.alias, include_named_queries_score=not query.is_browse,
-                **build_search_body(query),
-            )
+            response = self._with_index(lambda: self.client.search(
+                index=self.alias, include_named_queries_score=not query.is_browse, **body,
+            ))
         return to_result(response.body, query)
 
     def indexed_versions(self) -> Mapping[int, tuple[int, str]]:
@@ -165,7 +188,7 @@ class ElasticsearchEngine(SearchEngine):
 
     def health(self) -> dict:
         try:
-            health = self.client.cluster.health(timeout="2s")
+            health = self.client.options(request_timeout=HEALTH_TIMEOUT).cluster.health(timeout="2s")
         except (TransportError, ApiError) as error:
             return {"status": "down", "engine": self.name, "error": str(error)[:200]}
         status = "down" if health["status"] == "red" else "up"
@@ -194,6 +217,6 @@ class _Unavailable:
             return False
         if isinstance(error, (ESConnectionError, TransportError)):
             raise EngineUnavailable(f"cannot {self.action}: Elasticsearch is unreachable ({error})") from error
-        if isinstance(error, ApiError) and error.meta.status in RETRYABLE:
+        if isinstance(error, ApiError) and retryable(error.meta.status):
             raise EngineUnavailable(f"cannot {self.action}: Elasticsearch answered {error.meta.status}") from error
         return False

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
@@ -218,19 +219,24 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
                 max_attempts: int = 0, echo=print) -> bool:
     """The worker loop: drain, sleep, repeat; exponential back-off while the engine is down.
 
+    A busy or unreachable engine (EngineUnavailable: connection refused, 429,
+    5xx) or a database that is briefly unreachable (OperationalError) waits
+    poll, 2*poll, 4*poll, ... up to max_backoff, and resets after a success.
+    Rows stay in the outbox until the engine acknowledged them.
     Returns False only when --once gave up after `max_attempts` failures.
     """
     backoff, failures = poll, 0
     while True:
         try:
             report = drain_outbox()
-        except EngineUnavailable as error:
+        except (EngineUnavailable, OperationalError) as error:
             db.session.rollback()
             failures += 1
             if once and max_attempts and failures >= max_attempts:
-                echo(f"search engine still unavailable after {failures} attempts: {error}")
+                echo(f"{_what_failed(error)} still unavailable after {failures} attempts: {error}")
                 return False
-            log.warning("search engine unavailable (%s); retrying in %.1fs", error, backoff)
+            log.warning("%s unavailable (%s); retrying in %.2fs", _what_failed(error), error,
+                        backoff, extra={"failures": failures, "retry_in": backoff})
             time.sleep(backoff)
             backoff = min(backoff * 2, max_backoff)
             continue
@@ -241,3 +247,7 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
             echo(f"outbox drained: {report.indexed} indexed, {report.deleted} deleted")
             return True
         time.sleep(poll)
+
+
+def _what_failed(error: Exception) -> str:
+    return "database" if isinstance(error, OperationalError) else "search engine"
