@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
@@ -17,6 +17,9 @@ def utcnow() -> datetime:
 
 ROLES = ("contributor", "coordinator", "admin")
 STATUSES = ("draft", "submitted", "published")
+# Outcome fields of a case study (not the workflow STATUSES above).
+PROJECT_STATUSES = ("planned", "running", "completed")
+BUDGET_RANGES = ("lt-100k", "100k-1m", "1m-10m", "gt-10m")
 
 
 class User(UserMixin, db.Model):
@@ -74,6 +77,33 @@ class City(db.Model):
     partnerships: Mapped[list[Partnership]] = relationship(
         secondary=partnership_cities, back_populates="cities"
     )
+    contacts: Mapped[list[ContactPerson]] = relationship(
+        back_populates="city", cascade="all, delete-orphan", order_by="ContactPerson.name"
+    )
+
+
+class ContactPerson(db.Model):
+    """An expert of a city whom network members may contact.
+
+    Shown only to logged-in users, and only when consent is recorded (flag and date).
+    """
+
+    __tablename__ = "contact_persons"
+    __table_args__ = (UniqueConstraint("city_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254))
+    consent: Mapped[bool] = mapped_column(default=False)
+    consent_date: Mapped[date | None]
+
+    city: Mapped[City] = relationship(back_populates="contacts")
+
+    @property
+    def may_be_shown(self) -> bool:
+        return self.consent and self.consent_date is not None
 
 
 class Partnership(db.Model):
@@ -116,6 +146,15 @@ class CaseStudy(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # Outcomes: what the project is, costs and achieved (all optional).
+    project_status: Mapped[str | None] = mapped_column(String(20))  # PROJECT_STATUSES
+    start_year: Mapped[int | None]
+    end_year: Mapped[int | None]
+    budget_range: Mapped[str | None] = mapped_column(String(20))  # BUDGET_RANGES
+    funding_programme: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    measured_results: Mapped[str] = mapped_column(default="", server_default="")  # Markdown
+    co2_reduction_t_per_year: Mapped[float | None]
+    people_reached: Mapped[int | None]
 
     city: Mapped[City] = relationship(back_populates="case_studies", foreign_keys=[city_id])
     partners: Mapped[list[City]] = relationship(secondary=case_study_partners)
