@@ -215,7 +215,7 @@ ODD_QUERIES = [
     "q=^", "q=(((", "q=')%3B+DROP+TABLE+case_studies%3B--", "q=" + "a+" * 2_000,
     "q=" + "%C3%A4" * 400, "q=" + "x" * 1_000, "q=+", "q=&q=", "q=a&q=b",
     "page=1&page=2", "page=&per_page=", "page=1.5", "page=1e3", "page=99999999999999999999999",
-    "per_page=-1", "sort=", "sort=newest&sort=foo", "ui_lang=", "city=", "city=&city=",
+    "per_page=-1", "sort=", "sort=relevance", "sort=newest&sort=foo", "ui_lang=", "city=", "city=&city=",
     "year=", "year=0000", "year=%00", "topic=%00", "country=DE&country=de&country=DE",
     "language=xx", "collection=nope", "partnership=", "city[]=Dortmund", "q[]=x",
     "=", "&&&", "q", "city", "%00=%00",

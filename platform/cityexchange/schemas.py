@@ -307,6 +307,11 @@ class SuggestionSchema(Schema):
     url = fields.String()
 
 
+class SuggestResponseSchema(Schema):
+    q = fields.String()
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+
+
 class FacetOptionSchema(Schema):
     value = fields.String()
     label = fields.String()

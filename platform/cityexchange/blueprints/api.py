@@ -14,8 +14,8 @@ from cityexchange.schemas import (
     PageParamsSchema,
     PartnershipSchema,
     SearchPageSchema,
-    SuggestionSchema,
     SuggestParamsSchema,
+    SuggestResponseSchema,
     pagination_schema,
 )
 from cityexchange.services import search as search_service
@@ -109,4 +109,4 @@ def suggest():
     params = search_service.load_params(SuggestParamsSchema(), request.args.to_dict())
     ui_lang = params["ui_lang"] or _default_ui_lang()
     found = search_service.suggest(params["q"], ui_lang, params["limit"])
-    return jsonify({"q": params["q"], "suggestions": SuggestionSchema(many=True).dump(found)})
+    return jsonify(SuggestResponseSchema().dump({"q": params["q"], "suggestions": found}))
