@@ -4,12 +4,14 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from cityexchange.blueprints import api, auth, contribute, curate, health, public, search
+    from cityexchange.blueprints import (
+        api, auth, collections, contribute, curate, health, public, search)
 
     app.register_blueprint(public.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(contribute.bp)
     app.register_blueprint(curate.bp)
+    app.register_blueprint(collections.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
