@@ -86,10 +86,31 @@ def stem_tokens(tokens: list[str], language: str) -> list[str]:
 
 def analyze(text: str, language: str) -> list[str]:
     """Tokenize and stem `text` as `language`; compounds also yield their parts."""
-    tokens = tokenize(text)
-    if language in DECOMPOUND_LANGUAGES:
-        tokens = with_subwords(tokens, language)
-    return stem_tokens(tokens, language)
+    return [stem for stems in analyze_words(tokenize(text), language) for stem in stems]
+
+
+# Analysed words per language. Text repeats its words, so each is stemmed (and
+# split into compound parts) once; indexing and highlighting are dominated by
+# this. Bounded: past the limit, new words are analysed without being kept.
+CACHE_WORDS = 200_000
+_analysed: dict[str, dict[str, tuple[str, ...]]] = {language: {} for language in LANGUAGES}
+
+
+def analyze_words(tokens: list[str], language: str) -> list[tuple[str, ...]]:
+    """Per token (already lower-cased), its stem followed by its compound parts' stems."""
+    cache = _analysed.get(language, {})
+    missing = [token for token in dict.fromkeys(tokens) if token not in cache]
+    fresh = _analyze_each(missing, language) if missing else {}
+    if fresh and len(cache) + len(fresh) <= CACHE_WORDS and language in _analysed:
+        cache.update(fresh)
+    return [fresh[token] if token in fresh else cache[token] for token in tokens]
+
+
+def _analyze_each(tokens: list[str], language: str) -> dict[str, tuple[str, ...]]:
+    expanded = [with_subwords([token], language) if language in DECOMPOUND_LANGUAGES
+                else [token] for token in tokens]
+    stems = iter(stem_tokens([word for words in expanded for word in words], language))
+    return {token: tuple(next(stems) for _ in words) for token, words in zip(tokens, expanded)}
 
 
 @functools.lru_cache(maxsize=None)

@@ -34,7 +34,8 @@ def found(client, q: str) -> list[str]:
 # -- import ---------------------------------------------------------------------------
 
 def test_import_publish_makes_case_studies_searchable(runner, client, tmp_path):
-    path = write_jsonl(tmp_path / "in.jsonl", GOOD, {**GOOD, "slug": "second", "title": "Depot two"})
+    path = write_jsonl(tmp_path / "in.jsonl", GOOD,
+                       {**GOOD, "slug": "second", "title": "Depot two"})
 
     result = runner.invoke(args=["import", path, "--publish"])
 

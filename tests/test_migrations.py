@@ -32,7 +32,8 @@ def test_migrations_build_the_schema_of_the_models(tmp_path):
 
 
 def test_migrating_twice_is_harmless(tmp_path):
-    app = create_app(make_config(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db' / 'x.sqlite3'}"))
+    url = f"sqlite:///{tmp_path / 'not-yet' / 'x.sqlite3'}"  # the folder is created too
+    app = create_app(make_config(tmp_path, DATABASE_URL=url))
     with app.app_context():
         init_database()
         init_database()

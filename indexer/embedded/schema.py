@@ -1,10 +1,22 @@
-"""Tables of the embedded index (one SQLite file)."""
+"""Tables of the embedded index (one SQLite file) and the connection settings."""
 
 from __future__ import annotations
 
 from indexer.analysis import LANGUAGES
 
-SCHEMA_VERSION = 1
+# 2: generations (docs, tombstones, meta) so readers refresh their in-memory facets.
+SCHEMA_VERSION = 2
+
+# Every connection: WAL lets searches run while a write commits; NORMAL is
+# durable across application crashes in WAL mode (a power cut may lose the last
+# commits, which the outbox replays); a large page cache and memory-mapped reads
+# keep a 100k-document index in memory.
+PRAGMAS = (
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA mmap_size=1073741824",
+    "PRAGMA temp_store=MEMORY",
+)
 
 
 def fts_table(language: str) -> str:
@@ -16,7 +28,6 @@ def fts_table(language: str) -> str:
 def ddl() -> list[str]:
     statements = [
         "PRAGMA journal_mode=WAL",
-        f"PRAGMA user_version={SCHEMA_VERSION}",
         """CREATE TABLE IF NOT EXISTS docs (
                id INTEGER PRIMARY KEY,
                version INTEGER NOT NULL,
@@ -24,21 +35,30 @@ def ddl() -> list[str]:
                language TEXT NOT NULL,
                published_at TEXT,
                content_hash TEXT NOT NULL,
-               texts TEXT NOT NULL)""",
+               texts TEXT NOT NULL,
+               generation INTEGER NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS docs_newest ON docs (published_at DESC, id DESC)",
+        "CREATE INDEX IF NOT EXISTS docs_generation ON docs (generation)",
         # One row per (document, facet value): facets with several values (topics)
         # need no special casing.
         """CREATE TABLE IF NOT EXISTS doc_facets (
                doc_id INTEGER NOT NULL,
                facet TEXT NOT NULL,
                value TEXT NOT NULL,
-               PRIMARY KEY (facet, value, doc_id)) WITHOUT ROWID""",
-        "CREATE INDEX IF NOT EXISTS doc_facets_doc ON doc_facets (doc_id, facet)",
+               PRIMARY KEY (doc_id, facet, value)) WITHOUT ROWID""",
         # Deleted ids with the version of the deletion, so a late, older write
         # cannot bring a document back.
         """CREATE TABLE IF NOT EXISTS tombstones (
                id INTEGER PRIMARY KEY,
-               version INTEGER NOT NULL)""",
+               version INTEGER NOT NULL,
+               generation INTEGER NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS tombstones_generation ON tombstones (generation)",
+        # Bumped by every write transaction; rows written carry it, so a reader
+        # reloads only what changed since the generation it holds.
+        """CREATE TABLE IF NOT EXISTS meta (
+               key TEXT PRIMARY KEY,
+               value INTEGER NOT NULL)""",
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0)",
     ]
     # One FTS5 table per language; rowid = document id. Columns hold Snowball
     # stems of the text in that language (the original or a translation).

@@ -1,112 +1,184 @@
-"""Searching the embedded index: matches, disjunctive facets, highlights."""
+"""Searching the embedded index: matches from FTS5, facets and sorting from the snapshot.
+
+FTS5 finds and scores the matching documents (BM25 per language, added up);
+filters, totals and disjunctive facet counts are bitset operations on the
+in-memory snapshot; only the page's hits are read back and highlighted.
+"""
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 
-from indexer.embedded import matching
+from indexer.embedded import bitsets, matching
 from indexer.embedded.schema import fts_table
+from indexer.embedded.snapshot import Snapshot
 from indexer.highlight import highlight_fragments, highlight_whole
 from indexer.query import FacetValue, Hit, SearchQuery, SearchResult
 
 # BM25 weights of the FTS columns: title, summary, body.
 COLUMN_WEIGHTS = (3.0, 2.0, 1.0)
-MATCHED = "temp.matched"
+# Below this many results, sort them in memory; above, walk the newest-first index.
+SMALL_RESULT = 2000
 
 
-def _load_matches(connection: sqlite3.Connection, parts: list[matching.Subquery]) -> None:
-    """Fill temp.matched(id, score, langs) with every document any subquery matches.
-
-    Scores add up over languages and expansions; langs records "lang:score"
-    pairs so a hit can tell which language matched best.
-    """
-    connection.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS matched (id INTEGER PRIMARY KEY, score REAL, langs TEXT)"
-    )
-    connection.execute(f"DELETE FROM {MATCHED}")
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-    selects, params = [], []
-    for part in parts:
-        table = fts_table(part.language)
-        selects.append(
-            f"SELECT rowid AS id, -bm25({table}, {weights}) * ? AS score, ? AS lang "
-            f"FROM {table} WHERE {table} MATCH ?"
-        )
-        params += [part.weight, part.language, part.expression]
-    connection.execute(
-        f"INSERT INTO {MATCHED} (id, score, langs) "
-        f"SELECT id, SUM(score), GROUP_CONCAT(lang || ':' || score) "
-        f"FROM ({' UNION ALL '.join(selects)}) GROUP BY id",
-        params,
-    )
-
-
-def _filter_sql(filters: dict[str, tuple[str, ...]], skip: str | None = None):
-    """AND across facets, OR within one facet; `skip` leaves one facet out."""
-    clauses, params = [], []
-    for facet, values in filters.items():
-        if facet == skip or not values:
-            continue
-        marks = ", ".join("?" for _ in values)
-        clauses.append(
-            f"s.id IN (SELECT doc_id FROM doc_facets WHERE facet = ? AND value IN ({marks}))"
-        )
-        params += [facet, *values]
-    return (" AND ".join(clauses) or "1"), params
-
-
-def run_search(connection: sqlite3.Connection, query: SearchQuery) -> SearchResult:
+def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
+               query: SearchQuery) -> SearchResult:
+    """Call inside a read transaction, with the snapshot for its generation."""
+    selected = _selected(snapshot, query.filters)
+    parts: list[matching.Subquery] = []
+    scores: dict[int, float] | None = None
+    by_part: list[dict[int, float]] = []
     if query.is_browse:
-        source = "(SELECT id, 0.0 AS score, '' AS langs FROM docs)"
+        matched = snapshot.all_docs
     else:
         parts = matching.subqueries(query)
         if not parts:
             # Only punctuation or symbols: nothing can match.
             return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
-        _load_matches(connection, parts)
-        source = MATCHED
-    where, params = _filter_sql(query.filters)
-    total = connection.execute(
-        f"SELECT COUNT(*) FROM {source} s WHERE {where}", params
-    ).fetchone()[0]
-    order = (
-        "d.published_at DESC, d.id DESC"
-        if query.sort == "newest"
-        else "s.score DESC, d.published_at DESC, d.id DESC"
-    )
-    rows = connection.execute(
-        f"SELECT s.id, s.score, s.langs, d.language, d.texts FROM {source} s "
-        f"JOIN docs d ON d.id = s.id WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*params, query.per_page, query.offset],
-    ).fetchall()
-    stems = matching.highlight_stems(matching.subqueries(query)) if not query.is_browse else {}
-    hits = [_hit(row, stems) for row in rows]
-    facets = {facet: _facet_counts(connection, source, query, facet) for facet in query.facets}
+        by_part = [_match(connection, part) for part in parts]
+        scores = _add_up(by_part)
+        matched = bitsets.from_ids(scores) & snapshot.all_docs
+    found = matched
+    for bits in selected.values():
+        found &= bits
+    total = found.bit_count()
+    page = _page(connection, snapshot, query, scores, found, total)
+    hits = _hits(connection, page, scores, list(zip(parts, by_part)))
+    facets = {facet: _facet_counts(snapshot, matched, selected, facet, query.facet_size)
+              for facet in query.facets}
     return SearchResult(total=total, hits=hits, facets=facets)
 
 
-def _facet_counts(connection, source: str, query: SearchQuery, facet: str) -> list[FacetValue]:
+def _selected(snapshot: Snapshot, filters: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """facet -> documents having any selected value (OR within a facet)."""
+    selected = {}
+    for facet, values in filters.items():
+        if values:
+            by_value = snapshot.values.get(facet, {})
+            bits = 0
+            for value in values:
+                bits |= by_value.get(value, 0)
+            selected[facet] = bits
+    return selected
+
+
+def _match(connection: sqlite3.Connection, part: matching.Subquery) -> dict[int, float]:
+    table = fts_table(part.language)
+    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    cursor = connection.cursor()
+    cursor.row_factory = None
+    rows = cursor.execute(
+        f"SELECT rowid, -bm25({table}, {weights}) * ? FROM {table} WHERE {table} MATCH ?",
+        (part.weight, part.expression),
+    )
+    return dict(rows)
+
+
+def _add_up(by_part: list[dict[int, float]]) -> dict[int, float]:
+    """Scores add up over languages and expansions."""
+    ordered = sorted(by_part, key=len, reverse=True)
+    scores = dict(ordered[0])
+    for found in ordered[1:]:
+        for doc_id, score in found.items():
+            scores[doc_id] = scores.get(doc_id, 0.0) + score
+    return scores
+
+
+def _page(connection, snapshot: Snapshot, query: SearchQuery, scores: dict[int, float] | None,
+          found: int, total: int) -> list[int]:
+    """The ids of the requested page, best first."""
+    wanted = query.offset + query.per_page
+    if query.offset >= total:
+        return []
+    if scores is not None and query.sort == "relevance":
+        return _by_relevance(snapshot, scores, found, total, wanted)[query.offset:]
+    if total <= SMALL_RESULT:
+        # Every scored document is found when the counts agree (no filter cut any).
+        exact = scores is not None and len(scores) == total
+        candidates = list(scores) if exact else bitsets.ids_of(found)
+        return heapq.nlargest(wanted, candidates, key=snapshot.sort_key)[query.offset:]
+    return _walk_newest(connection, found, wanted)[query.offset:]
+
+
+def _by_relevance(snapshot: Snapshot, scores: dict[int, float], found: int, total: int,
+                  wanted: int) -> list[int]:
+    if total == len(scores):
+        candidates = scores
+    else:
+        members = bitsets.as_bytes(found)
+        candidates = {i: s for i, s in scores.items() if bitsets.contains(members, i)}
+    if len(candidates) > wanted:
+        # Cut on the score alone (fast), then order the few left with ties broken by date.
+        threshold = heapq.nlargest(wanted, candidates.values())[-1]
+        candidates = {i: s for i, s in candidates.items() if s >= threshold}
+    ranked = sorted(candidates, key=lambda i: (candidates[i], *snapshot.sort_key(i)),
+                    reverse=True)
+    return ranked[:wanted]
+
+
+def _walk_newest(connection: sqlite3.Connection, found: int, wanted: int) -> list[int]:
+    """Walk the newest-first index, keeping the found documents, until the page is full."""
+    members = bitsets.as_bytes(found)
+    cursor = connection.cursor()
+    cursor.row_factory = None
+    page: list[int] = []
+    for (doc_id,) in cursor.execute("SELECT id FROM docs ORDER BY published_at DESC, id DESC"):
+        if bitsets.contains(members, doc_id):
+            page.append(doc_id)
+            if len(page) == wanted:
+                break
+    return page
+
+
+def _facet_counts(snapshot: Snapshot, matched: int, selected: dict[str, int], facet: str,
+                  size: int) -> list[FacetValue]:
     """Counts of one facet over the matches filtered by every OTHER facet."""
-    where, params = _filter_sql(query.filters, skip=facet)
-    rows = connection.execute(
-        f"SELECT f.value, COUNT(*) AS n FROM doc_facets f JOIN {source} s ON s.id = f.doc_id "
-        f"WHERE f.facet = ? AND {where} GROUP BY f.value ORDER BY n DESC, f.value LIMIT ?",
-        [facet, *params, query.facet_size],
-    ).fetchall()
-    return [FacetValue(row["value"], row["n"]) for row in rows]
+    base = matched
+    for other, bits in selected.items():
+        if other != facet:
+            base &= bits
+    if not base:
+        return []
+    counted = []
+    for value, bits in snapshot.values.get(facet, {}).items():
+        count = (base & bits).bit_count()
+        if count:
+            counted.append((-count, value))
+    return [FacetValue(value, -negative) for negative, value in heapq.nsmallest(size, counted)]
 
 
-def _matched_languages(langs: str) -> tuple[str, ...]:
-    scores: dict[str, float] = {}
-    for pair in filter(None, (langs or "").split(",")):
-        language, _, score = pair.partition(":")
-        scores[language] = scores.get(language, 0.0) + float(score)
-    return tuple(sorted(scores, key=lambda lang: -scores[lang]))
+def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, float] | None,
+          parts: list[tuple[matching.Subquery, dict[int, float]]]) -> list[Hit]:
+    if not page:
+        return []
+    marks = ", ".join("?" * len(page))
+    rows = {row["id"]: row for row in connection.execute(
+        f"SELECT id, language, texts FROM docs WHERE id IN ({marks})", page)}
+    stems = matching.highlight_stems([part for part, _found in parts])
+    hits = []
+    for doc_id in page:
+        row = rows.get(doc_id)
+        if row is None:  # deleted after the snapshot was taken
+            continue
+        languages = _matched_languages(doc_id, parts)
+        hits.append(Hit(id=doc_id, score=scores.get(doc_id, 0.0) if scores else 0.0,
+                        highlights=_highlights(row, languages, stems),
+                        matched_languages=languages))
+    return hits
 
 
-def _hit(row, stems: dict[str, set[str]]) -> Hit:
-    languages = _matched_languages(row["langs"])
+def _matched_languages(doc_id: int, parts) -> tuple[str, ...]:
+    by_language: dict[str, float] = {}
+    for part, found in parts:
+        score = found.get(doc_id)
+        if score is not None:
+            by_language[part.language] = by_language.get(part.language, 0.0) + score
+    return tuple(sorted(by_language, key=lambda language: -by_language[language]))
+
+
+def _highlights(row, languages: tuple[str, ...], stems: dict[str, set[str]]) -> dict:
     texts = json.loads(row["texts"])
     language = languages[0] if languages else row["language"]
     text = texts.get(language) or texts[row["language"]]
@@ -120,5 +192,4 @@ def _hit(row, stems: dict[str, set[str]]) -> Hit:
             fragments = highlight_fragments(text[field], language, marks)
             if fragments:
                 highlights[field] = fragments
-    return Hit(id=row["id"], score=float(row["score"]), highlights=highlights,
-               matched_languages=languages)
+    return highlights

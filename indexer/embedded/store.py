@@ -12,10 +12,14 @@ import threading
 import time
 from pathlib import Path
 
-from indexer.embedded.schema import SCHEMA_VERSION, ddl
+from indexer.embedded.schema import PRAGMAS, SCHEMA_VERSION, ddl
 
 POINTER = "current"
 KEEP_FILES = 2
+
+
+class OutdatedIndex(sqlite3.DatabaseError):
+    """The current index file was written in an older format."""
 
 
 class IndexStore:
@@ -54,8 +58,19 @@ class IndexStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.directory / name, timeout=30, isolation_level=None)
         connection.row_factory = sqlite3.Row
-        for statement in ddl():
+        for statement in PRAGMAS:
             connection.execute(statement)
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            if version != 0:
+                connection.close()
+                raise OutdatedIndex(
+                    f"the index {name} has format {version}, this version reads "
+                    f"{SCHEMA_VERSION}: run `cityex index rebuild`"
+                )
+            for statement in ddl():
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         return connection
 
     def connection(self) -> sqlite3.Connection:
@@ -72,6 +87,15 @@ class IndexStore:
             local.connection = self.connect(name)
             local.name = name
         return local.connection
+
+    def connected_name(self) -> str | None:
+        """The index file this thread's connection is open on."""
+        return getattr(self._local, "name", None)
+
+    def discard(self, name: str) -> None:
+        """Remove an index file that never became current (a failed rebuild)."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.directory / name}{suffix}").unlink(missing_ok=True)
 
     def close(self) -> None:
         if getattr(self._local, "connection", None) is not None:

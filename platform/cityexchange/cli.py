@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 
 import click
 from flask import Flask, current_app
@@ -95,8 +94,8 @@ def import_command(file, publish):
     for error in report.errors:
         click.echo(f"line {error.line}: {error.message}", err=True)
     click.echo(
-        f"imported {report.imported} case studies ({report.created} new, {report.updated} updated); "
-        f"{len(report.errors)} lines rejected"
+        f"imported {report.imported} case studies ({report.created} new, "
+        f"{report.updated} updated); {len(report.errors)} lines rejected"
     )
     if report.errors:
         sys.exit(1)

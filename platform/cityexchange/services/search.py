@@ -101,11 +101,7 @@ def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchReq
     raw = {key: args.get(key) for key in ("q", "page", "per_page", "sort", "ui_lang")
            if key in args}
     raw.update({name: args.getlist(name) for name in FACETS if name in args})
-    try:
-        params = SearchParamsSchema().load(raw)
-    except ValidationError as error:
-        name, message, fields = _first_error(error)
-        raise ApiError(message, name, errors=fields) from error
+    params = load_params(SearchParamsSchema(), raw)
     q = params["q"]
     return SearchRequest(
         q=q,

@@ -1,0 +1,40 @@
+"""Sets of document ids as Python ints (bit i set = document i in the set).
+
+Intersections and counts of 100,000-document sets take microseconds (`&`,
+`int.bit_count`), which makes disjunctive facet counts cheap at any match size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def from_ids(ids: Iterable[int], size_hint: int = 0) -> int:
+    """The bitset of `ids` (non-negative ints)."""
+    ids = ids if isinstance(ids, (list, tuple, set, frozenset, dict)) else list(ids)
+    if not ids:
+        return 0
+    buffer = bytearray(max(size_hint, max(ids)) // 8 + 1)
+    for i in ids:
+        buffer[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buffer, "little")
+
+
+def as_bytes(bits: int) -> bytes:
+    """A form that answers membership in O(1): see `contains`."""
+    return bits.to_bytes(bits.bit_length() // 8 + 1, "little")
+
+
+def contains(data: bytes, i: int) -> bool:
+    byte = i >> 3
+    return byte < len(data) and bool(data[byte] >> (i & 7) & 1)
+
+
+def ids_of(bits: int) -> list[int]:
+    """The ids in a bitset, ascending."""
+    found = []
+    for index, byte in enumerate(as_bytes(bits)):
+        if byte:
+            base = index << 3
+            found.extend(base + bit for bit in range(8) if byte >> bit & 1)
+    return found

@@ -1,0 +1,120 @@
+"""An in-memory view of the index for facets and sorting, refreshed by generation.
+
+Facet values are held as bitsets (see bitsets.py) and publication dates in a
+dict. Every write transaction bumps the index's generation and stamps the rows
+it writes with it, so a reader reloads only what changed since its snapshot —
+also when the write came from another process (the indexer worker).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+
+from indexer.embedded import bitsets
+
+# Past this share of changed documents a full reload is cheaper.
+FULL_RELOAD_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str
+    generation: int
+    all_docs: int
+    # facet -> value -> bitset of the documents holding it
+    values: dict[str, dict[str, int]]
+    # id -> published_at ("" when unknown), the "newest" sort key
+    published: dict[int, str]
+
+    def sort_key(self, doc_id: int) -> tuple[str, int]:
+        return self.published.get(doc_id, ""), doc_id
+
+
+def current_generation(connection: sqlite3.Connection) -> int:
+    return connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+
+
+def _rows(connection: sqlite3.Connection, sql: str, params=()) -> list[tuple]:
+    cursor = connection.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params).fetchall()
+
+
+def _group(rows) -> dict[str, dict[str, int]]:
+    ids: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for doc_id, facet, value in rows:
+        ids[facet, value].append(doc_id)
+    values: dict[str, dict[str, int]] = defaultdict(dict)
+    for (facet, value), members in ids.items():
+        values[facet][value] = bitsets.from_ids(members)
+    return values
+
+
+def load(connection: sqlite3.Connection, name: str, generation: int) -> Snapshot:
+    published = dict(_rows(connection, "SELECT id, coalesce(published_at, '') FROM docs"))
+    values = _group(_rows(connection, "SELECT doc_id, facet, value FROM doc_facets"))
+    return Snapshot(name, generation, bitsets.from_ids(published), dict(values), published)
+
+
+def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Snapshot:
+    """`old` plus the documents written or deleted after its generation."""
+    since = (old.generation,)
+    written = dict(_rows(connection, "SELECT id, coalesce(published_at, '') FROM docs "
+                         "WHERE generation > ?", since))
+    gone = [row[0] for row in _rows(connection, "SELECT id FROM tombstones WHERE generation > ?",
+                                    since)]
+    if len(written) + len(gone) > FULL_RELOAD_SHARE * max(len(old.published), 1000):
+        return load(connection, old.name, generation)
+    mask = bitsets.from_ids([*written, *gone])
+    values = {facet: {value: bits & ~mask for value, bits in by_value.items()}
+              for facet, by_value in old.values.items()}
+    added = _group(_rows(connection, "SELECT f.doc_id, f.facet, f.value FROM doc_facets f "
+                         "JOIN docs d ON d.id = f.doc_id WHERE d.generation > ?", since))
+    for facet, by_value in added.items():
+        target = values.setdefault(facet, {})
+        for value, bits in by_value.items():
+            target[value] = target.get(value, 0) | bits
+    values = {facet: {value: bits for value, bits in by_value.items() if bits}
+              for facet, by_value in values.items()}
+    published = dict(old.published)
+    for doc_id in gone:
+        published.pop(doc_id, None)
+    published.update(written)
+    all_docs = (old.all_docs & ~mask) | bitsets.from_ids(written)
+    return Snapshot(old.name, generation, all_docs, values, published)
+
+
+class SnapshotCache:
+    """The latest snapshot per index file, shared by the threads of one engine."""
+
+    def __init__(self):
+        self._snapshots: dict[str, Snapshot] = {}
+        self._lock = threading.Lock()
+
+    def get(self, connection: sqlite3.Connection, name: str) -> Snapshot:
+        """The snapshot for the generation `connection` sees (call inside its read transaction)."""
+        generation = current_generation(connection)
+        held = self._snapshots.get(name)
+        # A newer snapshot serves an older reader too: the difference is a write
+        # that committed a moment ago.
+        if held is not None and held.generation >= generation:
+            return held
+        with self._lock:
+            held = self._snapshots.get(name)
+            if held is not None and held.generation >= generation:
+                return held
+            fresh = update(connection, held, generation) if held else load(
+                connection, name, generation)
+            # Keep the current file's snapshot only (and a previous one while
+            # readers switch after a rebuild).
+            self._snapshots = {key: snap for key, snap in self._snapshots.items()
+                               if key != name}
+            self._snapshots = {**dict(list(self._snapshots.items())[-1:]), name: fresh}
+            return fresh
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshots = {}

@@ -1,0 +1,132 @@
+"""Writes to the embedded index: batched, versioned, stamped with the generation."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from indexer.analysis import LANGUAGES, analyze
+from indexer.documents import SearchDocument
+from indexer.embedded.schema import fts_table
+from indexer.embedded.snapshot import current_generation
+from indexer.engine import Deletion
+from indexer.query import FACETS
+
+# Ids per `IN (...)` lookup, well below SQLite's variable limit.
+LOOKUP_CHUNK = 500
+
+
+def next_generation(connection: sqlite3.Connection) -> int:
+    connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+    return current_generation(connection)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _versions(connection: sqlite3.Connection, table: str, ids: list[int]) -> dict[int, int]:
+    """id -> version held in `docs` or `tombstones`."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(ids, LOOKUP_CHUNK):
+        marks = ", ".join("?" * len(chunk))
+        found.update(connection.execute(
+            f"SELECT id, version FROM {table} WHERE id IN ({marks})", chunk).fetchall())
+    return found
+
+
+def index(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
+          generation: int) -> int:
+    """Apply every document not older than what the index holds; returns how many applied.
+
+    Equal versions rewrite (same revision, fresh read), as external_gte does in
+    Elasticsearch; a deletion blocks writes older than its version.
+    """
+    documents = list(documents)
+    ids = list(dict.fromkeys(document.id for document in documents))
+    held = _versions(connection, "docs", ids)
+    deleted = _versions(connection, "tombstones", ids)
+    latest: dict[int, SearchDocument] = {}
+    applied = 0
+    for document in documents:
+        if document.version < max(held.get(document.id, 0), deleted.get(document.id, 0)):
+            continue
+        held[document.id] = document.version
+        deleted.pop(document.id, None)
+        latest[document.id] = document
+        applied += 1
+    if latest:
+        remove(connection, list(latest))
+        connection.executemany("DELETE FROM tombstones WHERE id = ?", [(i,) for i in latest])
+        insert(connection, latest.values(), generation)
+    return applied
+
+
+def delete(connection: sqlite3.Connection, deletions: Iterable[Deletion],
+           generation: int) -> int:
+    """Remove documents unless the index holds a newer version; returns how many were removed."""
+    deletions = list(deletions)
+    held = _versions(connection, "docs", list(dict.fromkeys(d.id for d in deletions)))
+    gone: dict[int, int] = {}
+    removed: set[int] = set()
+    for deletion in deletions:
+        version = held.get(deletion.id)
+        if version is not None and version > deletion.version:
+            continue
+        if held.pop(deletion.id, None) is not None:
+            removed.add(deletion.id)
+        gone[deletion.id] = max(gone.get(deletion.id, 0), deletion.version)
+    remove(connection, list(removed))
+    connection.executemany(
+        "INSERT INTO tombstones (id, version, generation) VALUES (?, ?, ?) ON CONFLICT(id) "
+        "DO UPDATE SET version = max(version, excluded.version), generation = excluded.generation",
+        [(doc_id, version, generation) for doc_id, version in gone.items()],
+    )
+    return len(removed)
+
+
+def remove(connection: sqlite3.Connection, ids: list[int]) -> None:
+    rows = [(doc_id,) for doc_id in ids]
+    for language in LANGUAGES:
+        connection.executemany(f"DELETE FROM {fts_table(language)} WHERE rowid = ?", rows)
+    connection.executemany("DELETE FROM doc_facets WHERE doc_id = ?", rows)
+    connection.executemany("DELETE FROM docs WHERE id = ?", rows)
+
+
+def _texts_json(document: SearchDocument) -> str:
+    return json.dumps(
+        {lang: {"title": t.title, "summary": t.summary, "body": t.body,
+                "is_translation": t.is_translation}
+         for lang, t in document.texts.items()},
+        ensure_ascii=False,
+    )
+
+
+def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
+           generation: int) -> None:
+    """Insert documents that are not in the index (callers remove them first)."""
+    docs, facets = [], []
+    texts: dict[str, list[tuple]] = {language: [] for language in LANGUAGES}
+    for document in documents:
+        docs.append((document.id, document.version, document.slug, document.language,
+                     document.published_at.isoformat() if document.published_at else None,
+                     document.content_hash(), _texts_json(document), generation))
+        facets += [(document.id, facet, value) for facet in FACETS
+                   for value in dict.fromkeys(document.facet_values(facet))]
+        for language, text in document.texts.items():
+            if language in texts:
+                texts[language].append((document.id, *(
+                    " ".join(analyze(part, language))
+                    for part in (text.title, text.summary, text.body))))
+    connection.executemany(
+        "INSERT INTO docs (id, version, slug, language, published_at, content_hash, texts, "
+        "generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", docs)
+    connection.executemany("INSERT INTO doc_facets (doc_id, facet, value) VALUES (?, ?, ?)",
+                           facets)
+    for language, rows in texts.items():
+        if rows:
+            connection.executemany(
+                f"INSERT INTO {fts_table(language)} (rowid, title, summary, body) "
+                "VALUES (?, ?, ?, ?)", rows)

@@ -1,0 +1,114 @@
+"""What only the embedded engine has: files, formats, in-memory snapshots shared by processes."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+
+from indexer import EngineUnavailable, SearchQuery, create_engine
+from indexer.embedded import bitsets, snapshot
+from indexer.engine import Deletion
+from tests.engines.documents import counts, doc, ids, index
+
+
+@pytest.fixture
+def path(tmp_path):
+    return str(tmp_path / "search-index")
+
+
+@pytest.fixture
+def engine(path):
+    engine = create_engine("embedded", path=path)
+    yield engine
+    engine.close()
+
+
+def test_a_second_engine_on_the_same_files_sees_the_writes(engine, path):
+    # The portal and the indexer worker are two processes on one index.
+    reader = create_engine("embedded", path=path)
+    index(engine, doc(1, "Tram network", city="Dortmund"))
+    assert counts(reader.search(SearchQuery()), "city") == {"Dortmund": 1}
+    index(engine, doc(2, "Cycle lanes", city="Buffalo", country="US"),
+          doc(1, "Tram network", city="Essen", version=2))
+    result = reader.search(SearchQuery(filters={"city": ("Essen",)}))
+    assert ids(result) == [1]
+    assert counts(result, "city") == {"Essen": 1, "Buffalo": 1}
+    engine.delete([Deletion(2, 1)])
+    assert counts(reader.search(SearchQuery()), "city") == {"Essen": 1}
+    assert ids(reader.search(SearchQuery(text="cycle"))) == []
+    reader.close()
+
+
+def test_incremental_snapshots_equal_a_fresh_load(engine, path):
+    rng = random.Random(3)
+    cities = ["Dortmund", "Essen", "Buffalo", "Lyon"]
+    index(engine, *[doc(i, f"Study {i}", city=rng.choice(cities)) for i in range(1, 200)])
+    engine.search(SearchQuery())  # the snapshot to update from
+    for round_ in range(2, 12):
+        changed = rng.sample(range(1, 260), 15)
+        index(engine, *[doc(i, f"Study {i}", city=rng.choice(cities), version=round_,
+                            topics=(rng.choice(("a", "b", "c")),)) for i in changed[:10]])
+        engine.delete([Deletion(i, round_) for i in changed[10:]])
+        held = engine.search(SearchQuery())
+        fresh = create_engine("embedded", path=path)
+        assert held == fresh.search(SearchQuery()), f"round {round_}"
+        fresh.close()
+
+
+def test_an_index_in_an_older_format_asks_for_a_rebuild(engine, path):
+    index(engine, doc(1, "Tram network"))
+    name = engine.store.current_name()
+    with sqlite3.connect(f"{path}/{name}") as connection:
+        connection.execute("PRAGMA user_version=1")
+    stale = create_engine("embedded", path=path)
+    with pytest.raises(EngineUnavailable, match="cityex index rebuild"):
+        stale.search(SearchQuery())
+    assert stale.health()["status"] == "down"
+    stale.rebuild(iter([doc(1, "Tram network")]))
+    assert stale.search(SearchQuery(text="tram")).total == 1
+    stale.close()
+
+
+def test_a_failed_rebuild_keeps_the_current_index(engine, path, tmp_path):
+    index(engine, doc(1, "Tram network"))
+    files_before = sorted(p.name for p in (tmp_path / "search-index").iterdir())
+
+    def documents():
+        yield doc(2, "Cycle lanes")
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        engine.rebuild(documents())
+    assert ids(engine.search(SearchQuery(text="tram"))) == [1]
+    assert sorted(p.name for p in (tmp_path / "search-index").iterdir()) == files_before
+
+
+def test_an_unusable_index_directory_is_unavailable(tmp_path):
+    (tmp_path / "file").write_text("not a directory")
+    engine = create_engine("embedded", path=str(tmp_path / "file" / "index"))
+    with pytest.raises(EngineUnavailable):
+        engine.search(SearchQuery())
+    assert engine.health()["status"] == "down"
+
+
+def test_bitsets_round_trip():
+    members = [0, 1, 7, 8, 9, 63, 64, 1000, 99_999]
+    bits = bitsets.from_ids(members)
+    assert bits.bit_count() == len(members)
+    assert bitsets.ids_of(bits) == members
+    data = bitsets.as_bytes(bits)
+    assert [i for i in range(100_001) if bitsets.contains(data, i)] == members
+    assert bitsets.from_ids([]) == 0 and bitsets.ids_of(0) == []
+
+
+def test_snapshot_update_falls_back_to_a_full_load_after_many_changes(engine):
+    index(engine, doc(1, "A"))
+    engine.search(SearchQuery())
+    index(engine, *[doc(i, "B", city="Essen") for i in range(2, 1500)])
+    connection = engine.store.connection()
+    held = next(iter(engine._snapshots._snapshots.values()))
+    generation = snapshot.current_generation(connection)
+    updated = snapshot.update(connection, held, generation)
+    assert updated == snapshot.load(connection, held.name, generation)
