@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from cityexchange.schemas import CaseStudyInputSchema
+from cityexchange.services import tagging
 
 TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
 TRANSLATION_FIELDS = ("language", "title", "summary", "body")
@@ -29,7 +30,8 @@ def _empty_translation() -> dict:
 
 @dataclass
 class CaseStudyForm:
-    values: dict = field(default_factory=lambda: dict.fromkeys(TEXT_FIELDS, ""))
+    values: dict = field(
+        default_factory=lambda: dict.fromkeys(TEXT_FIELDS + tagging.FORM_FIELDS, ""))
     translations: list[dict] = field(default_factory=lambda: [_empty_translation()])
     errors: dict[str, list[str]] = field(default_factory=dict)
     # Which block each translation language came from, to put its errors there.
@@ -38,6 +40,7 @@ class CaseStudyForm:
     @classmethod
     def from_request(cls, form: MultiDict) -> CaseStudyForm:
         values = {name: form.get(name, "") for name in TEXT_FIELDS}
+        values.update(tagging.form_values(form))
         translations = []
         for index in range(MAX_TRANSLATIONS):
             block = {name: form.get(translation_field(index, name)) for name in TRANSLATION_FIELDS}
@@ -58,6 +61,7 @@ class CaseStudyForm:
             "partners": ", ".join(city.name for city in case_study.partners),
             "city": str(case_study.city_id),
         }
+        values.update(tagging.case_study_values(case_study))
         translations = [
             {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body}
             for t in case_study.translations
@@ -80,6 +84,7 @@ class CaseStudyForm:
         translations = self._translations_input()
         raw = {name: self.values[name] for name in TEXT_FIELDS if name != "city"}
         raw["translations"] = translations
+        raw.update(tagging.form_input(self.values, self.add_error))
         try:
             data = CaseStudyInputSchema().load(raw)
         except ValidationError as error:
@@ -111,7 +116,7 @@ class CaseStudyForm:
                 self._map_translation_errors(detail)
             else:
                 for message in _flatten(detail):
-                    self.add_error(name if name in TEXT_FIELDS else "translations", message)
+                    self.add_error(_error_field(name), message)
 
     def _map_translation_errors(self, detail: dict) -> None:
         for language, parts in detail.items():
@@ -121,6 +126,13 @@ class CaseStudyForm:
             for part, messages in (parts.get("value") or {}).items():
                 for message in _flatten(messages):
                     self.add_error(translation_field(index, part), message)
+
+
+def _error_field(name: str) -> str:
+    """The form field that shows a schema error (concept ids come from the concept fields)."""
+    if name in TEXT_FIELDS:
+        return name
+    return "concepts_add" if name in ("concepts", "dismissed_concepts") else "translations"
 
 
 def _flatten(detail) -> list[str]:

@@ -139,6 +139,11 @@ class CaseStudy(db.Model):
     year: Mapped[int | None]
     # Thesaurus concept ids or free words.
     topics: Mapped[list] = mapped_column(JSON, default=list)
+    # Thesaurus concept ids found in the text or added by a contributor; search
+    # facets the union of topics and concepts.
+    concepts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Concepts a contributor unticked: detection never adds them back.
+    dismissed_concepts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     # Bumped on every save; the search index uses it as an external version.
     revision: Mapped[int] = mapped_column(default=1)
@@ -174,6 +179,11 @@ class CaseStudy(db.Model):
     @property
     def languages(self) -> list[str]:
         return [self.language] + [t.language for t in self.translations]
+
+    @property
+    def all_topics(self) -> list[str]:
+        """Topics, then concepts not among them: what the topic facet shows."""
+        return list(dict.fromkeys([*(self.topics or ()), *(self.concepts or ())]))
 
     def translation(self, language: str) -> Translation | None:
         return next((t for t in self.translations if t.language == language), None)

@@ -59,6 +59,12 @@ class CaseStudyInputSchema(Schema):
         values=fields.Nested(TranslationSchema),
         load_default=dict,
     )
+    # Thesaurus concept ids to keep; those found in the text are added unless
+    # dismissed (services/tagging.py).
+    concepts = fields.List(fields.String(validate=validate.Length(min=1, max=80)),
+                           load_default=list)
+    dismissed_concepts = fields.List(fields.String(validate=validate.Length(min=1, max=80)),
+                                     load_default=list)
 
     @pre_load
     def _clean(self, data, **kwargs):
@@ -68,7 +74,7 @@ class CaseStudyInputSchema(Schema):
         for key in ("slug", "language", "year"):
             if data.get(key) == "":
                 data[key] = None
-        for key in ("topics", "partners"):
+        for key in ("topics", "partners", "concepts", "dismissed_concepts"):
             if isinstance(data.get(key), str):
                 data[key] = [part.strip() for part in data[key].split(",") if part.strip()]
         return data
@@ -82,10 +88,22 @@ class CaseStudyInputSchema(Schema):
                 "translations",
             )
 
+    @validates_schema
+    def _known_concepts(self, data, **kwargs):
+        from cityexchange.services.tagging import unknown_concepts
+
+        for name in ("concepts", "dismissed_concepts"):
+            unknown = unknown_concepts(data.get(name) or [])
+            if unknown:
+                raise ValidationError(
+                    f"unknown concept {', '.join(unknown)}: use thesaurus ids "
+                    "(GET /api/v1/topics); free words belong in topics", name)
+
     @post_load
     def _dedupe(self, data, **kwargs):
         data["topics"] = list(dict.fromkeys(data["topics"]))
         data["partners"] = list(dict.fromkeys(data["partners"]))
+        data["concepts"] = list(dict.fromkeys(data["concepts"]))
         return data
 
 
@@ -128,6 +146,7 @@ class CaseStudyOutputSchema(Schema):
     language = fields.String()
     year = fields.Integer(allow_none=True)
     topics = fields.List(fields.String())
+    concepts = fields.List(fields.String())
     status = fields.String()
     revision = fields.Integer()
     city = fields.Function(lambda cs: cs.city.name)

@@ -17,6 +17,7 @@ from cityexchange.forms import CaseStudyForm
 from cityexchange.models import STATUSES, CaseStudy, City
 from cityexchange.schemas import LANGUAGE_CHOICES
 from cityexchange.services import case_studies as service
+from cityexchange.services import tagging
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribute")
 
@@ -222,6 +223,7 @@ def _render_form(form: CaseStudyForm, case_study: CaseStudy | None, preview: boo
         "contribute/form.html", form=form, case_study=case_study, preview=preview,
         cities=_cities_for_user() if is_staff(current_user) else [],
         languages=LANGUAGE_CHOICES,
+        concept_choices=tagging.form_choices(form), concept_labels=tagging.concept_labels(),
     )
 
 
@@ -231,6 +233,7 @@ def snapshot_lines(snapshot: dict) -> list[str]:
              f"Summary: {snapshot.get('summary', '')}",
              f"Language: {snapshot.get('language', '')}", f"Year: {snapshot.get('year') or ''}",
              f"Topics: {', '.join(snapshot.get('topics') or [])}",
+             f"Concepts: {', '.join(snapshot.get('concepts') or [])}",
              f"Partner cities: {', '.join(snapshot.get('partners') or [])}",
              f"Status: {snapshot.get('status', '')}", ""]
     lines += (snapshot.get("body") or "").splitlines()

@@ -14,6 +14,7 @@ from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, OutboxEntry, Revision, Translation, utcnow
 from cityexchange.services import indexing
 from cityexchange.services.slugs import slugify, unique_slug
+from cityexchange.services.tagging import apply_concepts
 from indexer.analysis import detect_language
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def _snapshot(case_study: CaseStudy) -> dict:
         "language": case_study.language,
         "year": case_study.year,
         "topics": list(case_study.topics or []),
+        "concepts": list(case_study.concepts or []),
         "partners": [city.name for city in case_study.partners],
         "status": case_study.status,
         "translations": {
@@ -108,6 +110,7 @@ def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: 
         for language, fields_ in sorted(wanted.items())
         if language != case_study.language
     ]
+    apply_concepts(case_study, data)
 
 
 def _updated_translation(case_study: CaseStudy, language: str, data: dict) -> Translation:

@@ -51,7 +51,8 @@ def build_document(case_study: CaseStudy) -> SearchDocument:
         city=case_study.city.name,
         country=case_study.city.country,
         year=case_study.year,
-        topics=tuple(case_study.topics or ()),
+        # Contributors' topics and the thesaurus concepts found in the text.
+        topics=tuple(case_study.all_topics),
         partnerships=tuple(_partnership_slugs(case_study)),
         collections=tuple(_collection_slugs(case_study.id)),
         published_at=case_study.published_at,
