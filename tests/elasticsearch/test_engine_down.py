@@ -65,6 +65,9 @@ def test_writes_succeed_and_reading_works_while_search_answers_503(down_app):
     page = client.get(f"/case-studies/{first.slug}")
     assert page.status_code == 200
     assert "Fuel-cell buses." in page.get_data(as_text=True)
+    city = client.get(f"/cities/{first.city.slug}")
+    assert city.status_code == 200
+    assert "Youth theatre exchange" in city.get_data(as_text=True)
 
 
 def test_the_indexer_gives_up_with_exit_code_2_keeps_the_rows_and_drains_once_back(down_app):
