@@ -17,6 +17,7 @@ def use_thesaurus(app) -> None:
         Concept("hydrogen", {"en": "Hydrogen", "de": "Wasserstoff"}, alt={"en": ("H2",)}),
         Concept("structural-change", {"en": "Structural change", "de": "Strukturwandel"}),
         Concept("youth-exchange", {"en": "Youth exchange", "de": "Jugendaustausch"}),
+        Concept("drought", {"en": "Drought", "de": "Dürre"}, alt={"de": ("Wassermangel",)}),
     ])
 
 
@@ -313,13 +314,13 @@ def test_topics_are_the_thesaurus_in_the_ui_language(client, app):
     use_thesaurus(app)
 
     german = client.get("/api/v1/topics?ui_lang=de").get_json()
-    assert german["total"] == 3
+    assert german["total"] == 4
     assert [t["label"] for t in german["items"]] == [
-        "Jugendaustausch", "Strukturwandel", "Wasserstoff"]
+        "Dürre", "Jugendaustausch", "Strukturwandel", "Wasserstoff"]
     hydrogen = next(t for t in german["items"] if t["id"] == "hydrogen")
     assert hydrogen["labels"]["en"] == {"pref": "Hydrogen", "alt": ["H2"]}
-    english = client.get("/api/v1/topics").get_json()
-    assert english["items"][0]["label"] == "Hydrogen"
+    english = client.get("/api/v1/topics?per_page=1&page=2").get_json()
+    assert [t["label"] for t in english["items"]] == ["Hydrogen"]
 
 
 def test_topics_without_a_thesaurus_is_an_empty_list(client, app):
@@ -341,7 +342,7 @@ def test_suggests_concepts_cities_and_titles_by_prefix(client, corpus):
     found = suggest(client, "q=hy")
 
     assert {"text": "Hydrogen", "kind": "topic", "value": "hydrogen",
-            "url": "/search?topic=hydrogen"} in found
+            "url": "/search?topic=hydrogen", "matched": "Hydrogen"} in found
     assert ("case_study", corpus["bus"].slug) in {(s["kind"], s["value"]) for s in found}
     # Drafts are not suggested.
     assert corpus["draft"].slug not in {s["value"] for s in found}
@@ -355,8 +356,16 @@ def test_suggest_matches_later_words_after_leading_ones(client, corpus):
 
 
 def test_suggest_speaks_the_ui_language(client, corpus):
-    assert [s["text"] for s in suggest(client, "q=wasser&ui_lang=de")] == ["Wasserstoff"]
-    assert suggest(client, "q=wasser&ui_lang=en") == []
+    assert [s["text"] for s in suggest(client, "q=jugend&ui_lang=de")] == ["Jugendaustausch"]
+    assert suggest(client, "q=jugend&ui_lang=en") == []
+
+
+def test_suggest_puts_preferred_labels_before_alternative_ones(client, corpus):
+    found = suggest(client, "q=wasser&ui_lang=de")
+
+    assert [(s["text"], s["matched"]) for s in found] == [
+        ("Wasserstoff", "Wasserstoff"), ("Dürre", "Wassermangel")]
+    assert [(s["text"], s["matched"]) for s in suggest(client, "q=h2")] == [("Hydrogen", "H2")]
 
 
 def test_suggest_gives_at_most_ten(client, app):
@@ -376,3 +385,15 @@ def test_suggest_rejects_an_overlong_prefix(client):
     response = client.get("/api/v1/suggest?q=" + "x" * 101)
     assert response.status_code == 400
     assert response.get_json()["error"]["parameter"] == "q"
+
+
+def test_suggest_shows_a_title_in_the_reader_language(client, app):
+    make_case_study("Vom Bergwerk zum Technologiepark", language="de", body="Zeche.",
+                    translations={"en": {"title": "From coal mine to technology park"}})
+
+    english = [s for s in suggest(client, "q=berg&ui_lang=en") if s["kind"] == "case_study"]
+    german = [s for s in suggest(client, "q=berg&ui_lang=de") if s["kind"] == "case_study"]
+
+    assert [(s["text"], s["matched"]) for s in english] == [
+        ("From coal mine to technology park", "Vom Bergwerk zum Technologiepark")]
+    assert [s["text"] for s in german] == ["Vom Bergwerk zum Technologiepark"]

@@ -324,6 +324,7 @@ class SuggestionSchema(Schema):
     kind = fields.String()  # "topic" | "city" | "case_study"
     value = fields.String()
     url = fields.String()
+    matched = fields.String()  # the label or title the prefix matched
 
 
 class SuggestResponseSchema(Schema):

@@ -195,7 +195,10 @@ class Suggestion:
     kind: str  # "topic" | "city" | "case_study"
     value: str
     url: str
-    rank: int = 0  # 0: the text starts with the prefix; 1: a later word does
+    # 0: the text starts with the prefix; 1: a later word of it does; 2: only
+    # another label (an alternative label, a title in another language) does.
+    rank: int = 0
+    matched: str = ""  # the label or title that matched
 
 
 def _key(text: str) -> str:
@@ -225,12 +228,22 @@ def suggest(q: str, ui_lang: str, limit: int = 10) -> list[Suggestion]:
 def _topic_suggestions(key: str, ui_lang: str) -> list[Suggestion]:
     found = []
     for concept in get_thesaurus().concepts.values():
-        ranks = [r for r in (_prefix_rank(label, key) for label in concept.labels(ui_lang))
-                 if r is not None]
-        if ranks:
-            found.append(Suggestion(concept.label(ui_lang), "topic", concept.id,
-                                    url_for("search.search_page", topic=concept.id), min(ranks)))
+        text = concept.label(ui_lang)
+        rank, matched = _best_match(text, concept.alt.get(ui_lang, ()), key)
+        if matched:
+            found.append(Suggestion(text, "topic", concept.id,
+                                    url_for("search.search_page", topic=concept.id),
+                                    rank, matched))
     return found
+
+
+def _best_match(text: str, others, key: str) -> tuple[int, str]:
+    """(rank, matched label) of the shown text, else of the first other label; "" if none."""
+    rank = _prefix_rank(text, key)
+    if rank is not None:
+        return rank, text
+    matched = next((label for label in others if _prefix_rank(label, key) is not None), "")
+    return 2, matched
 
 
 def _city_suggestions(key: str) -> list[Suggestion]:
@@ -238,7 +251,8 @@ def _city_suggestions(key: str) -> list[Suggestion]:
     for slug, name in db.session.execute(select(City.slug, City.name)):
         rank = _prefix_rank(name, key)
         if rank is not None:
-            found.append(Suggestion(name, "city", name, url_for("public.city", slug=slug), rank))
+            found.append(Suggestion(name, "city", name, url_for("public.city", slug=slug), rank,
+                                    name))
     return found
 
 
@@ -255,12 +269,12 @@ def _case_study_suggestions(q: str, key: str, ui_lang: str) -> list[Suggestion]:
     )
     found = []
     for case_study in rows:
+        translated = case_study.translation(ui_lang)
+        text = translated.title if translated else case_study.title
         titles = [case_study.title] + [t.title for t in case_study.translations]
-        ranks = [r for r in (_prefix_rank(title, key) for title in titles) if r is not None]
-        if ranks:
-            shown = case_study.translation(ui_lang)
-            text = shown.title if shown and case_study.language != ui_lang else case_study.title
+        rank, matched = _best_match(text, [t for t in titles if t != text], key)
+        if matched:
             found.append(Suggestion(text, "case_study", case_study.slug,
                                     url_for("public.case_study", slug=case_study.slug),
-                                    min(ranks)))
+                                    rank, matched))
     return found
