@@ -44,7 +44,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens; punctuation and quotes are separators."""
-    return [match.group(0) for match in _WORD.finditer(text.casefold())]
+    return _WORD.findall(text.casefold())
 
 
 def fold(token: str) -> str:

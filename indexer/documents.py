@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
@@ -66,7 +66,10 @@ class SearchDocument:
 
     def content_hash(self) -> str:
         """A stable hash of the content, to compare index and database."""
-        data = asdict(self)
+        # What asdict(self) gives, without its deep copies (this runs for every write).
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["texts"] = {language: {f.name: getattr(text, f.name) for f in fields(text)}
+                         for language, text in self.texts.items()}
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         raw = json.dumps(data, sort_keys=True, ensure_ascii=False, default=list)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()

@@ -23,12 +23,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     configure_logging(settings["LOG_LEVEL"])
 
-    from cityexchange import auth, errors, i18n, search_engine, views_support
+    from cityexchange import auth, errors, i18n, search_engine, sqlite_tuning, views_support
     from cityexchange.blueprints import register_blueprints
     from cityexchange.cli import register_commands
     from cityexchange.extensions import csrf, db, migrate
 
     db.init_app(app)
+    sqlite_tuning.init_app(app)
     # Batch mode lets later migrations alter SQLite tables.
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
