@@ -14,6 +14,10 @@ FACETS: tuple[str, ...] = (
     "year",
     "collection",
     "partnership",
+    # Outcomes of a case study: project status (planned/running/completed)
+    # and funding programme; SearchDocument.extra_facets carries them.
+    "status",
+    "funding",
 )
 SORTS = ("relevance", "newest")
 MAX_PER_PAGE = 100

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from cityexchange.schemas import CaseStudyInputSchema
+from cityexchange.schemas import OUTCOME_FIELDS, CaseStudyInputSchema
 from cityexchange.services import tagging
 
 TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
@@ -31,7 +31,8 @@ def _empty_translation() -> dict:
 @dataclass
 class CaseStudyForm:
     values: dict = field(
-        default_factory=lambda: dict.fromkeys(TEXT_FIELDS + tagging.FORM_FIELDS, ""))
+        default_factory=lambda: dict.fromkeys(
+            TEXT_FIELDS + tagging.FORM_FIELDS + OUTCOME_FIELDS, ""))
     translations: list[dict] = field(default_factory=lambda: [_empty_translation()])
     errors: dict[str, list[str]] = field(default_factory=dict)
     # Which block each translation language came from, to put its errors there.
@@ -41,6 +42,7 @@ class CaseStudyForm:
     def from_request(cls, form: MultiDict) -> CaseStudyForm:
         values = {name: form.get(name, "") for name in TEXT_FIELDS}
         values.update(tagging.form_values(form))
+        values.update({name: form.get(name, "") for name in OUTCOME_FIELDS})
         translations = []
         for index in range(MAX_TRANSLATIONS):
             block = {name: form.get(translation_field(index, name)) for name in TRANSLATION_FIELDS}
@@ -62,6 +64,7 @@ class CaseStudyForm:
             "city": str(case_study.city_id),
         }
         values.update(tagging.case_study_values(case_study))
+        values.update(_outcome_values(case_study))
         translations = [
             {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body}
             for t in case_study.translations
@@ -85,6 +88,7 @@ class CaseStudyForm:
         raw = {name: self.values[name] for name in TEXT_FIELDS if name != "city"}
         raw["translations"] = translations
         raw.update(tagging.form_input(self.values, self.add_error))
+        raw.update({name: self.values.get(name, "") for name in OUTCOME_FIELDS})
         try:
             data = CaseStudyInputSchema().load(raw)
         except ValidationError as error:
@@ -130,9 +134,20 @@ class CaseStudyForm:
 
 def _error_field(name: str) -> str:
     """The form field that shows a schema error (concept ids come from the concept fields)."""
-    if name in TEXT_FIELDS:
+    if name in TEXT_FIELDS or name in OUTCOME_FIELDS:
         return name
     return "concepts_add" if name in ("concepts", "dismissed_concepts") else "translations"
+
+
+def _outcome_values(case_study) -> dict[str, str]:
+    """Outcome fields as the form shows them: blank when unset, numbers without a trailing .0."""
+    values = {}
+    for name in OUTCOME_FIELDS:
+        value = getattr(case_study, name)
+        if isinstance(value, float):
+            value = format(value, "f").rstrip("0").rstrip(".")
+        values[name] = "" if value is None else str(value)
+    return values
 
 
 def _flatten(detail) -> list[str]:

@@ -15,6 +15,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from cityexchange.models import BUDGET_RANGES, PROJECT_STATUSES
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
 
@@ -33,7 +34,63 @@ class TranslationSchema(Schema):
     body = fields.String(load_default="", validate=validate.Length(max=200_000))
 
 
-class CaseStudyInputSchema(Schema):
+OUTCOME_FIELDS = ("project_status", "start_year", "end_year", "budget_range",
+                  "funding_programme", "measured_results", "co2_reduction_t_per_year",
+                  "people_reached")
+
+
+def _year_field():
+    return fields.Integer(load_default=None, allow_none=True,
+                          validate=validate.Range(MIN_YEAR, MAX_YEAR))
+
+
+def _choice(choices):
+    return fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        choices, error=f"use one of: {', '.join(choices)}"))
+
+
+class OutcomeInputSchema(Schema):
+    """Optional outcome fields of a case study (import keys, form fieldset, API)."""
+
+    project_status = _choice(PROJECT_STATUSES)
+    start_year = _year_field()
+    end_year = _year_field()
+    budget_range = _choice(BUDGET_RANGES)
+    funding_programme = fields.String(load_default="", validate=validate.Length(max=200))
+    measured_results = fields.String(load_default="", validate=validate.Length(max=20_000))
+    co2_reduction_t_per_year = fields.Float(
+        load_default=None, allow_none=True, allow_nan=False,
+        validate=validate.Range(min=0, max=1e9, error="give tonnes per year, 0 or more"))
+    people_reached = fields.Integer(
+        load_default=None, allow_none=True,
+        validate=validate.Range(min=0, max=10**10, error="give a number of people, 0 or more"))
+
+    @pre_load
+    def _clean_outcomes(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key in ("project_status", "start_year", "end_year", "budget_range",
+                    "co2_reduction_t_per_year", "people_reached"):
+            if isinstance(data.get(key), str):
+                data[key] = data[key].strip() or None
+        co2 = data.get("co2_reduction_t_per_year")
+        if isinstance(co2, str) and co2.count(",") == 1 and "." not in co2:
+            data["co2_reduction_t_per_year"] = co2.replace(",", ".")  # 12,5 (German)
+        for key in ("funding_programme", "measured_results"):
+            if data.get(key) is None and key in data:
+                data[key] = ""
+        return data
+
+    @validates_schema(skip_on_field_errors=False)  # report it along with other field errors
+    def _time_span(self, data, **kwargs):
+        start, end = data.get("start_year"), data.get("end_year")
+        if start is not None and end is not None and end < start:
+            raise ValidationError(f"the end year comes before the start year ({start})",
+                                  "end_year")
+
+
+class CaseStudyInputSchema(OutcomeInputSchema):
     """A case study as a contributor, an importer or an API client sends it."""
 
     class Meta:
@@ -120,6 +177,24 @@ class ImportLineSchema(CaseStudyInputSchema):
     )
 
 
+class ContactInputSchema(Schema):
+    """A city's contact person; consent counts only with the date it was given."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(load_default="", validate=validate.Length(max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    consent = fields.Boolean(load_default=False)
+    consent_date = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _consent_has_a_date(self, data, **kwargs):
+        if data.get("consent") and data.get("consent_date") is None:
+            raise ValidationError("give the date the consent was given", "consent_date")
+
+
 class CitySchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -155,6 +230,14 @@ class CaseStudyOutputSchema(Schema):
     translations = fields.List(fields.Nested(TranslationOutputSchema))
     published_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    project_status = fields.String(allow_none=True)
+    start_year = fields.Integer(allow_none=True)
+    end_year = fields.Integer(allow_none=True)
+    budget_range = fields.String(allow_none=True)
+    funding_programme = fields.String()
+    measured_results = fields.String()
+    co2_reduction_t_per_year = fields.Float(allow_none=True)
+    people_reached = fields.Integer(allow_none=True)
 
 
 # Control characters (a NUL from "%00" among them) carry no meaning in a query.
@@ -217,6 +300,9 @@ class SearchParamsSchema(PageParamsSchema):
     year = _filter_values(validate.Regexp(r"^\d{4}$", error="use a year such as 2024"))
     collection = _filter_values()
     partnership = _filter_values()
+    status = _filter_values(validate.OneOf(
+        PROJECT_STATUSES, error=f"use one of: {', '.join(PROJECT_STATUSES)}"))
+    funding = _filter_values()
 
     @validates_schema
     def _within_window(self, data, **kwargs):

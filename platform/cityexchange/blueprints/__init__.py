@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from cityexchange.blueprints import (
-        api, auth, collections, contribute, curate, health, public, search)
+        api, auth, collections, contribute, curate, health, network, public, search)
 
     app.register_blueprint(public.bp)
     app.register_blueprint(search.bp)
@@ -15,3 +15,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(network.bp)

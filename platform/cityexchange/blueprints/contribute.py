@@ -21,6 +21,12 @@ from cityexchange.services import tagging
 
 bp = Blueprint("contribute", __name__, url_prefix="/contribute")
 
+OUTCOME_LABELS = {
+    "project_status": "Project status", "start_year": "Start year", "end_year": "End year",
+    "budget_range": "Budget", "funding_programme": "Funding programme",
+    "measured_results": "Measured results", "co2_reduction_t_per_year": "CO2 reduction (t/year)",
+    "people_reached": "People reached",
+}
 STATUS_MESSAGES = {
     "draft": "Unpublished — it is a draft again and no longer appears in search",
     "submitted": "Submitted for review",
@@ -235,12 +241,24 @@ def snapshot_lines(snapshot: dict) -> list[str]:
              f"Topics: {', '.join(snapshot.get('topics') or [])}",
              f"Concepts: {', '.join(snapshot.get('concepts') or [])}",
              f"Partner cities: {', '.join(snapshot.get('partners') or [])}",
-             f"Status: {snapshot.get('status', '')}", ""]
+             f"Status: {snapshot.get('status', '')}"]
+    lines += _outcome_lines(snapshot) + [""]
     lines += (snapshot.get("body") or "").splitlines()
     for language, text in sorted((snapshot.get("translations") or {}).items()):
         lines += ["", f"Translation ({language}) title: {text.get('title', '')}",
                   f"Translation ({language}) summary: {text.get('summary', '')}", ""]
         lines += (text.get("body") or "").splitlines()
+    return lines
+
+
+def _outcome_lines(snapshot: dict) -> list[str]:
+    """Outcome fields a revision has (older snapshots have none); Markdown keeps its lines."""
+    lines = []
+    for name, label in OUTCOME_LABELS.items():
+        if snapshot.get(name) in (None, ""):
+            continue
+        first, *rest = str(snapshot[name]).splitlines() or [""]
+        lines += [f"{label}: {first}", *rest]
     return lines
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, OutboxEntry, Revision, Translation, utcnow
 from cityexchange.services import indexing
+from cityexchange.services.outcomes import apply_outcomes, outcome_snapshot
 from cityexchange.services.slugs import slugify, unique_slug
 from cityexchange.services.tagging import apply_concepts
 from indexer.analysis import detect_language
@@ -65,6 +66,7 @@ def _snapshot(case_study: CaseStudy) -> dict:
             t.language: {"title": t.title, "summary": t.summary, "body": t.body}
             for t in case_study.translations
         },
+        **outcome_snapshot(case_study),
     }
 
 
@@ -98,6 +100,7 @@ def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: 
     case_study.language = data.get("language") or detect_language(text)
     case_study.year = data.get("year")
     case_study.topics = list(data.get("topics") or [])
+    apply_outcomes(case_study, data)
     case_study.partners = [
         city
         for city in resolve_partners(data.get("partners") or [],

@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from cityexchange.extensions import db
 from cityexchange.models import Partnership
+from cityexchange.schemas import ContactInputSchema
 from cityexchange.services.case_studies import find_city
 from cityexchange.services.cities import get_or_create_city
 from cityexchange.services.importer import import_lines
+from cityexchange.services.network import save_contact
 from cityexchange.services.users import create_user, find_user
 from cityexchange.settings import CONFIG_DIR
 
@@ -30,6 +32,7 @@ def load_demo() -> dict:
         city = get_or_create_city(profile.pop("name"), profile.pop("country"))
         for key, value in profile.items():
             setattr(city, key, value)
+    contacts = _load_contacts(_read_json("contacts.json"))
     partnerships = _read_json("partnerships.json")
     for data in partnerships:
         _upsert_partnership(dict(data))
@@ -47,10 +50,22 @@ def load_demo() -> dict:
     return {
         "cities": len(cities),
         "partnerships": len(partnerships),
+        "contacts": contacts,
         "case_studies": report.imported,
         "users": len(accounts),
         "accounts": accounts,
     }
+
+
+def _load_contacts(entries: list[dict]) -> int:
+    """Contact persons per city (contacts.json); some without consent, who stay hidden."""
+    schema = ContactInputSchema()
+    for entry in entries:
+        city = find_city(entry["city"])
+        if city is None:
+            raise RuntimeError(f"contacts.json names an unknown city: {entry['city']}")
+        save_contact(city, schema.load(entry))
+    return len(entries)
 
 
 def _upsert_partnership(data: dict) -> Partnership:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from cityexchange.extensions import db
 from cityexchange.markdown import plain_text
 from cityexchange.models import CaseStudy, Collection, CollectionItem, OutboxEntry, Partnership
+from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.search_engine import get_engine
 from indexer import EngineUnavailable, LanguageText, SearchDocument
 from indexer.engine import Deletion
@@ -56,6 +57,7 @@ def build_document(case_study: CaseStudy) -> SearchDocument:
         partnerships=tuple(_partnership_slugs(case_study)),
         collections=tuple(_collection_slugs(case_study.id)),
         published_at=case_study.published_at,
+        extra_facets=outcome_facets(case_study),
     )
 
 

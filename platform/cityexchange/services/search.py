@@ -19,6 +19,7 @@ from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, Collection, Partnership, Translation
 from cityexchange.schemas import SearchParamsSchema
 from cityexchange.search_engine import get_engine
+from cityexchange.services.outcomes import project_status_label
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, SearchQuery
 from indexer.analysis import LANGUAGE_NAMES, fold
@@ -168,6 +169,8 @@ class FacetLabels:
             return LANGUAGE_NAMES.get(value, value)
         if facet in ("partnership", "collection"):
             return self._titles(facet).get(value, value)
+        if facet == "status":
+            return project_status_label(value, self.ui_lang)
         return value
 
     def _titles(self, facet: str) -> dict[str, str]:
