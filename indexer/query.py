@@ -60,6 +60,8 @@ class SearchQuery:
     fuzzy: bool = False
     # Up to how many facet values to return per facet.
     facet_size: int = 50
+    # False: hits come without highlights (cheaper, for lists that show none).
+    highlight: bool = True
 
     def __post_init__(self):
         self.validate()

@@ -109,6 +109,6 @@ def build_search_body(query: SearchQuery) -> dict:
     post_filter = _facet_filter(query.filters)
     if post_filter:
         body["post_filter"] = {"bool": {"filter": post_filter}}
-    if not query.is_browse:
+    if not query.is_browse and query.highlight:
         body["highlight"] = _highlight()
     return body

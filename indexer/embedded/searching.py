@@ -45,7 +45,7 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
         found &= bits
     total = found.bit_count()
     page = _page(connection, snapshot, query, scores, found, total)
-    hits = _hits(connection, page, scores, list(zip(parts, by_part)))
+    hits = _hits(connection, page, scores, list(zip(parts, by_part)), query.highlight)
     facets = {facet: _facet_counts(snapshot, matched, selected, facet, query.facet_size)
               for facet in query.facets}
     return SearchResult(total=total, hits=hits, facets=facets)
@@ -150,7 +150,8 @@ def _facet_counts(snapshot: Snapshot, matched: int, selected: dict[str, int], fa
 
 
 def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, float] | None,
-          parts: list[tuple[matching.Subquery, dict[int, float]]]) -> list[Hit]:
+          parts: list[tuple[matching.Subquery, dict[int, float]]],
+          highlight: bool = True) -> list[Hit]:
     if not page:
         return []
     marks = ", ".join("?" * len(page))
@@ -164,7 +165,7 @@ def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, flo
             continue
         languages = _matched_languages(doc_id, parts)
         hits.append(Hit(id=doc_id, score=scores.get(doc_id, 0.0) if scores else 0.0,
-                        highlights=_highlights(row, languages, stems),
+                        highlights=_highlights(row, languages, stems) if highlight else {},
                         matched_languages=languages))
     return hits
 

@@ -1,12 +1,13 @@
 """Pages anyone can read: home, case studies, cities."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City
+from cityexchange.services.related import similar_case_studies
 from cityexchange.thesaurus import get_thesaurus
 
 bp = Blueprint("public", __name__)
@@ -35,7 +36,11 @@ def case_study(slug):
     case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
     if case_study is None or not case_study.is_published:
         abort(404, description=f"There is no published case study '{slug}'.")
-    return render_template("case_study.html", case_study=case_study)
+    # ?lang= puts a translation first; a language it does not have shows the original.
+    shown = request.args.get("lang", "")
+    shown = shown if shown in case_study.languages else case_study.language
+    return render_template("case_study.html", case_study=case_study, shown_lang=shown,
+                           related=similar_case_studies(case_study, str(get_locale())))
 
 
 @bp.get("/cities/<slug>")
