@@ -13,8 +13,10 @@ from sqlalchemy import select
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, ContactPerson
 from cityexchange.schemas import ContactInputSchema
+from cityexchange.search_engine import get_engine
 from cityexchange.services import network
 from cityexchange.services.importer import import_lines
+from tests.conftest import build_app, make_config
 from tests.factories import make_case_study, make_city, make_partnership
 
 DORTMUND_LEGACY = ("For more than a century Dortmund lived from deep coal mines, blast furnaces "
@@ -376,8 +378,24 @@ def test_import_takes_the_optional_outcome_keys(app, client):
     assert (plain["project_status"], plain["funding_programme"]) == (None, "")
 
 
+@pytest.fixture(params=[
+    pytest.param("embedded", id="embedded"),
+    # The mapping must declare the new facet fields (dynamic: strict).
+    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
+])
+def engine_client(request, tmp_path):
+    app = build_app(make_config(tmp_path, engine=request.param))
+    with app.app_context():
+        yield app.test_client()
+        db.session.remove()
+        engine = get_engine()
+        if hasattr(engine, "drop_all"):  # Elasticsearch: every index under the test prefix
+            engine.drop_all()
+        app.extensions["search_engine"].close()
+
+
 @pytest.fixture
-def outcomes(app):
+def outcomes(engine_client):
     make_case_study("Depot one", project_status="completed", funding_programme="EU Horizon Europe")
     make_case_study("Depot two", project_status="running",
                     funding_programme="EU Horizon Europe; Just Transition Fund")
@@ -390,7 +408,8 @@ def counts(body: dict, facet: str) -> dict[str, int]:
     return {option["value"]: option["count"] for option in body["facets"][facet]}
 
 
-def test_status_and_funding_are_search_facets(client, outcomes):
+def test_status_and_funding_are_search_facets(engine_client, outcomes):
+    client = engine_client
     body = client.get("/api/v1/search").get_json()
 
     assert counts(body, "status") == {"running": 2, "completed": 1}
@@ -402,8 +421,8 @@ def test_status_and_funding_are_search_facets(client, outcomes):
     assert counts(narrowed, "funding") == {"EU Horizon Europe": 1, "Just Transition Fund": 1}
 
 
-def test_status_labels_follow_the_ui_language(client, outcomes):
-    body = client.get("/api/v1/search?ui_lang=de").get_json()
+def test_status_labels_follow_the_ui_language(engine_client, outcomes):
+    body = engine_client.get("/api/v1/search?ui_lang=de").get_json()
 
     assert {o["value"]: o["label"] for o in body["facets"]["status"]} == {
         "running": "laufend", "completed": "abgeschlossen"}
@@ -416,8 +435,8 @@ def test_an_unknown_status_is_a_400_naming_the_parameter(client, app):
     assert response.get_json()["error"]["parameter"] == "status"
 
 
-def test_search_page_shows_the_outcome_facets(client, outcomes):
-    page = main(client.get("/search?funding=Just+Transition+Fund"))
+def test_search_page_shows_the_outcome_facets(engine_client, outcomes):
+    page = main(engine_client.get("/search?funding=Just+Transition+Fund"))
 
     assert re.search(r'data-facet="status">\s*<h2>Project status</h2>', page)
     assert re.search(r'data-facet="funding">\s*<h2>Funding programme</h2>', page)
