@@ -39,9 +39,12 @@ es-down:
 eval: $(STAMP)
 	bash tools/run-eval
 
-## Benchmarks (results go into docs/benchmarks.md by hand, with machine and command)
+## Benchmarks (results go into docs/benchmarks.md by hand, with machine and command):
+## search p50/p95/p99 of the embedded engine at 10k and 100k and of the API at 10k,
+## then `cityex import --publish` throughput at 5,000 lines. Takes ~15 minutes.
 bench: $(STAMP)
-	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/search_bench.py --sizes 10000,100000 --api-sizes 10000
+	$(BIN)/python bench/import_bench.py --lines 5000
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -38,20 +38,20 @@ def bench_engine(size: int, workdir: Path, queries: list[dict], rounds: int,
     for query in search_queries:  # warm-up: page cache, statement cache
         engine.search(query)
     profiler = cProfile.Profile() if profile else None
-    samples = []
+    samples, cpu_samples = [], []
     for _ in range(rounds):
         for query in search_queries:
             if profiler:
                 profiler.enable()
-            elapsed, _result = timed(engine.search, query)
+            elapsed, cpu, _result = timed(engine.search, query)
             if profiler:
                 profiler.disable()
             samples.append(elapsed)
+            cpu_samples.append(cpu)
     if profiler:
         profiler.dump_stats(profile)
     engine.close()
-    return {"what": "engine", "size": size, "build_s": round(build_seconds, 1),
-            **percentiles(samples)}
+    return _row("engine", size, build_seconds, samples, cpu_samples)
 
 
 def load_portal(size: int, workdir: Path):
@@ -85,19 +85,26 @@ def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
     for query_string in params:
         get(query_string)
     profiler = cProfile.Profile() if profile else None
-    samples = []
+    samples, cpu_samples = [], []
     for _ in range(rounds):
         for query_string in params:
             if profiler:
                 profiler.enable()
-            elapsed, _response = timed(get, query_string)
+            elapsed, cpu, _response = timed(get, query_string)
             if profiler:
                 profiler.disable()
             samples.append(elapsed)
+            cpu_samples.append(cpu)
     if profiler:
         profiler.dump_stats(profile)
-    return {"what": "API", "size": size, "build_s": round(setup_seconds, 1),
-            **percentiles(samples)}
+    return _row("API", size, setup_seconds, samples, cpu_samples)
+
+
+def _row(what: str, size: int, setup_seconds: float, samples, cpu_samples) -> dict:
+    cpu = percentiles(cpu_samples)
+    return {"what": what, "size": size, "setup_s": round(setup_seconds, 1),
+            **percentiles(samples), "cpu_p50": cpu["p50"], "cpu_p95": cpu["p95"],
+            "cpu_p99": cpu["p99"]}
 
 
 def _sizes(text: str) -> list[int]:
@@ -128,12 +135,14 @@ def main() -> None:
                 row = run(size, workdir, queries, args.rounds, profile)
                 rows.append(row)
                 print(f"{row['what']} {size}: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms, "
-                      f"p99 {row['p99']:.1f} ms (setup {row['build_s']} s)", flush=True)
+                      f"p99 {row['p99']:.1f} ms; CPU p95 {row['cpu_p95']:.1f} ms "
+                      f"(setup {row['setup_s']} s)", flush=True)
                 if profile:
                     pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(25)
     print()
     print(", ".join(f"{k}: {v}" for k, v in machine().items()))
-    print(table(rows, ["what", "size", "n", "p50", "p95", "p99", "mean", "max", "build_s"]))
+    print(table(rows, ["what", "size", "n", "p50", "p95", "p99", "max", "cpu_p50", "cpu_p95",
+                       "cpu_p99", "setup_s"]))
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
 
