@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from cityexchange.extensions import db
@@ -632,3 +633,12 @@ def test_collection_schema_dumps_what_readers_see_in_order(client, coordinator, 
         (studies["steel"].slug, "Steel past."), (studies["orchestra"].slug, "")]
     assert data["items"][0]["case_study"]["city"]["name"] == "Pittsburgh"
     assert "saved_search" not in data and "status" not in data
+
+
+def test_input_schema_takes_a_saved_search_as_an_object_too():
+    schema = service.CollectionInputSchema()
+    data = schema.load({"title": "By API", "saved_search": {"q": "hydrogen", "city": ["Buffalo"]}})
+    assert data["saved_search"] == {"q": "hydrogen", "city": ["Buffalo"]}
+    with pytest.raises(ValidationError) as error:
+        schema.load({"title": "By API", "saved_search": {"year": "soon"}})
+    assert "year" in str(error.value.messages["saved_search"])

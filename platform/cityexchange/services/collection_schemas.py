@@ -28,19 +28,19 @@ def _stripped(data: dict) -> dict:
 # -- saved searches --------------------------------------------------------------------
 
 def parse_saved_search(text: str) -> dict | None:
-    """Search words, a query string or a /search address -> {"q": ..., facet: [values]}.
-
-    Validated like the search API (parse_search_args); page, sort and ui_lang
-    are dropped, since proposals always look at the best matches.
-    """
+    """Search words, a query string or a /search address -> {"q": ..., facet: [values]}."""
     text = text.strip()
     if not text:
         return None
     if "=" not in text:
-        pairs = [("q", text)]
-    else:
-        query = text.split("?", 1)[1] if "?" in text else text
-        pairs = parse_qsl(query.split("#", 1)[0])
+        return validate_saved_search([("q", text)])
+    query = text.split("?", 1)[1] if "?" in text else text
+    return validate_saved_search(parse_qsl(query.split("#", 1)[0]))
+
+
+def validate_saved_search(pairs: list[tuple[str, str]]) -> dict:
+    """Validated like the search API (parse_search_args); page, sort and ui_lang are
+    dropped, since proposals always look at the best matches."""
     unknown = sorted({k for k, _ in pairs if k not in ("q", *FACETS, *_PAGE_PARAMETERS)})
     if unknown:
         raise ValidationError(f"unknown search parameter '{unknown[0]}': use q and the "
@@ -74,12 +74,21 @@ def saved_search_text(saved: dict | None) -> str:
 
 
 class SavedSearchField(fields.Field):
+    """Text (forms) or an object of search parameters (the JSON API)."""
+
     def _deserialize(self, value, attr, data, **kwargs):
-        if value is None:
+        if value is None or value == {}:
             return None
+        if isinstance(value, dict):
+            pairs = [(str(k), str(v)) for k, values in value.items()
+                     for v in (values if isinstance(values, list) else [values])]
+            return validate_saved_search(pairs)
         if not isinstance(value, str):
             raise ValidationError("give the search as text, such as q=hydrogen&city=Dortmund")
         return parse_saved_search(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
 
 
 # -- input -----------------------------------------------------------------------------

@@ -296,7 +296,11 @@ def refresh_proposals(collection: Collection) -> int:
                                                state=PENDING, position=end + offset))
     if new:
         _renumber(collection)
-        db.session.commit()  # proposals are not indexed
+        try:
+            db.session.commit()  # proposals are not indexed
+        except IntegrityError:  # another curator's page proposed them a moment ago
+            db.session.rollback()
+            return 0
     return len(new)
 
 
