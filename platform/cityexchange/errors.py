@@ -66,7 +66,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if wants_json():
-            return _json_error(error.code or 500, error.description or error.name)
+            response, status = _json_error(error.code or 500, error.description or error.name)
+            # WWW-Authenticate on a 401, Allow on a 405: part of the answer, kept.
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers.add(name, value)
+            return response, status
         return (
             render_template("error.html", status=error.code, message=error.description),
             error.code,

@@ -278,3 +278,28 @@ class CollectionItem(db.Model):
 
     collection: Mapped[Collection] = relationship(back_populates="items")
     case_study: Mapped[CaseStudy] = relationship()
+
+
+class ApiToken(db.Model):
+    """A personal API token: it acts with its user's permissions.
+
+    Only the SHA-256 of the secret is stored; `prefix` (the secret's first
+    characters) lets the owner tell tokens apart.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -5,7 +5,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from cityexchange.blueprints import (
-        api, auth, collections, contribute, curate, health, network, public, search)
+        api, api_docs, api_tokens, api_write, auth, collections, contribute, curate, health,
+        network, public, search)
 
     app.register_blueprint(public.bp)
     app.register_blueprint(search.bp)
@@ -14,5 +15,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(collections.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_write.bp)
+    app.register_blueprint(api_docs.bp)
+    app.register_blueprint(api_tokens.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(network.bp)

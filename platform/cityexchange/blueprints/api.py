@@ -1,11 +1,16 @@
-"""The JSON API, /api/v1/ (contract in ARCHITECTURE.md). Reads only; schemas shape every answer."""
+"""The JSON API, /api/v1/ (contract in ARCHITECTURE.md): the reads; schemas shape every answer.
+
+Writes are in api_write.py, the OpenAPI document in cityexchange/openapi.py.
+"""
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from cityexchange.auth import can_curate, can_edit_case_study
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, City, Partnership
+from cityexchange.models import CaseStudy, City, Collection, CollectionItem, Partnership
+from cityexchange.openapi import get_spec
 from cityexchange.schemas import (
     CaseStudyOutputSchema,
     CityDetailSchema,
@@ -18,8 +23,11 @@ from cityexchange.schemas import (
     SuggestResponseSchema,
     pagination_schema,
 )
+from cityexchange.services import collections as collections_service
 from cityexchange.services import search as search_service
 from cityexchange.thesaurus import get_thesaurus
+
+from .api_auth import optional_user
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -63,8 +71,9 @@ def case_studies():
 
 @bp.get("/case-studies/<slug>")
 def case_study(slug):
+    """Drafts only for a caller who may edit them (token or session)."""
     found = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
-    if found is None or not found.is_published:
+    if found is None or not (found.is_published or can_edit_case_study(optional_user(), found)):
         abort(404, description=f"There is no published case study '{slug}'.")
     return jsonify(CaseStudyOutputSchema().dump(found))
 
@@ -110,3 +119,25 @@ def suggest():
     ui_lang = params["ui_lang"] or _default_ui_lang()
     found = search_service.suggest(params["q"], ui_lang, params["limit"])
     return jsonify(SuggestResponseSchema().dump({"q": params["q"], "suggestions": found}))
+
+
+@bp.get("/collections")
+def collections():
+    """Published collections by title, each with the number of case studies a reader sees."""
+    statement = collections_service.published_query().options(
+        selectinload(Collection.items).selectinload(CollectionItem.case_study))
+    return _paginated(statement, collections_service.CollectionSummarySchema(), _page_params())
+
+
+@bp.get("/collections/<slug>")
+def collection(slug):
+    """A draft is the curators' work in progress: for everyone else it does not exist."""
+    found = collections_service.get_collection(slug)
+    if found is None or (found.status != "published" and not can_curate(optional_user())):
+        abort(404, description=f"There is no published collection '{slug}'.")
+    return jsonify(collections_service.CollectionSchema().dump(found))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(get_spec(current_app))
