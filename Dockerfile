@@ -17,9 +17,11 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['postgres']))" > 
  && rm /tmp/requirements.txt
 
 COPY . .
-# Editable: the package finds config/, templates/ and static/ beside it in /app.
+# Editable: the package finds config/, templates/ and static/ beside it in /app;
+# the UI translations are compiled here (.mo files are not in git).
 # The app user may write only instance/ and its home (gunicorn's control socket).
 RUN pip install --no-deps -e . \
+ && pybabel compile -d translations \
  && useradd --system --uid 10001 --create-home --home-dir /home/cityex --shell /usr/sbin/nologin cityex \
  && mkdir -p /app/instance \
  && chown cityex /app/instance

@@ -7,7 +7,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ES_PORT ?= 9200
 
-.PHONY: demo test test-fast es-up es-down eval bench clean
+.PHONY: demo test test-fast es-up es-down eval bench clean translations extract-translations
+
+# UI translations: each translations/<lang>/LC_MESSAGES/messages.po compiles to a
+# .mo next to it (not committed); demo and tests need them.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+translations: $(MO_FILES)
+
+translations/%.mo: translations/%.po | $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+## After changing UI strings: refresh messages.pot and merge it into every .po
+extract-translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-wrap --sort-by-file \
+		--project CityExchange -o translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap -i translations/messages.pot -d translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,15 +32,15 @@ $(STAMP): pyproject.toml
 	touch $@
 
 ## Run the portal with the embedded engine and demo data on http://127.0.0.1:5000
-demo: $(STAMP)
+demo: $(STAMP) translations
 	$(BIN)/cityex demo
 
 ## Run the whole test suite (starts and stops a throwaway Elasticsearch node)
-test: $(STAMP)
+test: $(STAMP) translations
 	bash tools/run-tests
 
 ## Tests without the browser and Elasticsearch setup (quick local loop)
-test-fast: $(STAMP)
+test-fast: $(STAMP) translations
 	$(BIN)/pytest -q -m "not browser and not elasticsearch"
 
 ## A throwaway Elasticsearch 8 node for development: http://127.0.0.1:$(ES_PORT)

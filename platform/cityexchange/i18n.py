@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, session
 
+from flask_babel import refresh
+
 from cityexchange.extensions import babel
 
 
@@ -25,3 +27,6 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     babel.init_app(app, locale_selector=select_ui_language)
+    # Flask-Babel caches the locale on `g`; where one app context spans several
+    # requests (the test client inside an app context), each request chooses anew.
+    app.before_request(refresh)

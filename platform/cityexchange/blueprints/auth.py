@@ -3,6 +3,7 @@
 from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -10,7 +11,7 @@ from cityexchange.services.users import authenticate
 
 bp = Blueprint("auth", __name__)
 
-WRONG_LOGIN = "Email or password is not right. Check both and try again."
+WRONG_LOGIN = lazy_gettext("Email or password is not right. Check both and try again.")
 
 
 class LoginSchema(Schema):
@@ -54,7 +55,7 @@ def login():
     if user is None:
         return render_template("login.html", form=form, errors={"_": [WRONG_LOGIN]}), 400
     login_user(user)
-    flash(f"Welcome, {user.name or user.email}.", "success")
+    flash(gettext("Welcome, %(name)s.", name=user.name or user.email), "success")
     return redirect(safe_next(data["next"]))
 
 
@@ -62,5 +63,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("public.home"))

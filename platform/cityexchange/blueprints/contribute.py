@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -28,10 +29,13 @@ OUTCOME_LABELS = {
     "people_reached": "People reached",
 }
 STATUS_MESSAGES = {
-    "draft": "Unpublished — it is a draft again and no longer appears in search",
-    "submitted": "Submitted for review",
-    "published": "Published — it is now searchable",
+    "draft": lazy_gettext("Unpublished — it is a draft again and no longer appears in search "
+                          "(revision %(revision)d)."),
+    "submitted": lazy_gettext("Submitted for review (revision %(revision)d)."),
+    "published": lazy_gettext("Published — it is now searchable (revision %(revision)d)."),
 }
+STATUS_NAMES = {"draft": lazy_gettext("a draft"), "submitted": lazy_gettext("submitted"),
+                "published": lazy_gettext("published")}
 
 
 class StatusSchema(Schema):
@@ -95,10 +99,11 @@ def change_status(slug):
     except ValidationError as error:
         abort(400, description=f"Cannot change the status: {error.messages}")
     if data["status"] == case_study.status:
-        flash(f"It is already {case_study.status}; nothing changed.", "info")
+        flash(gettext("It is already %(status)s; nothing changed.",
+                      status=STATUS_NAMES[case_study.status]), "info")
     else:
         service.set_status(case_study, data["status"], author=current_user)
-        flash(f"{STATUS_MESSAGES[data['status']]} (revision {case_study.revision}).", "success")
+        flash(STATUS_MESSAGES[data["status"]] % {"revision": case_study.revision}, "success")
     if data["return_to"] == "dashboard":
         return redirect(url_for(".dashboard"))
     return redirect(url_for(".edit", slug=case_study.slug))
@@ -180,14 +185,17 @@ def _handle_post(case_study: CaseStudy | None):
 def _save(data: dict, city: City, case_study: CaseStudy | None):
     if case_study is None:
         case_study = service.create_case_study(data, city=city, author=current_user)
-        flash(f"Saved draft “{case_study.title}” (revision {case_study.revision}). "
-              "Preview it, then submit it for review or publish it.", "success")
+        flash(gettext("Saved draft “%(title)s” (revision %(revision)d). Preview it, then submit "
+                      "it for review or publish it.", title=case_study.title,
+                      revision=case_study.revision), "success")
     else:
         if city.id != case_study.city_id:
             case_study.city, case_study.city_id = city, city.id
         service.update_case_study(case_study, data, author=current_user)
-        searchable = " Search shows the new text." if case_study.is_published else ""
-        flash(f"Saved revision {case_study.revision}.{searchable}", "success")
+        message = (gettext("Saved revision %(revision)d. Search shows the new text.",
+                           revision=case_study.revision) if case_study.is_published
+                   else gettext("Saved revision %(revision)d.", revision=case_study.revision))
+        flash(message, "success")
     return redirect(url_for(".edit", slug=case_study.slug))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from cityexchange.markdown import plain_text
 from cityexchange.models import CaseStudy
@@ -88,8 +88,9 @@ def form_input(values: dict, add_error) -> dict:
     """Schema input from the checkboxes: ticked and typed ones kept, unticked ones dismissed."""
     added, unknown = resolve_labels(_split(values.get("concepts_add", "")))
     if unknown:
-        add_error("concepts_add", f"Unknown concept: {', '.join(unknown)}. Choose a concept of "
-                                  "the thesaurus from the list; free words belong in Topics.")
+        add_error("concepts_add", gettext(
+            "Unknown concept: %(words)s. Choose a concept of the thesaurus from the list; "
+            "free words belong in Topics.", words=", ".join(unknown)))
     kept = list(dict.fromkeys(_split(values.get("concepts", "")) + added))
     offered = _split(values.get("concepts_offered", ""))
     return {"concepts": kept, "dismissed_concepts": [c for c in offered if c not in kept]}
