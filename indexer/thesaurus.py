@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from indexer.analysis import LANGUAGES, analyze
+from indexer.analysis import LANGUAGES, analyze, fold, tokenize
+from indexer.spelling import Speller
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,15 @@ class Concept:
         """Preferred then alternative labels in one language."""
         found = [self.pref[language]] if language in self.pref else []
         return found + list(self.alt.get(language, ()))
+
+
+@dataclass(frozen=True)
+class LabelSpan:
+    """A concept label found in a text: words [start, end) of the text."""
+
+    concept: str
+    start: int
+    end: int
 
 
 class Thesaurus:
@@ -69,13 +83,66 @@ class Thesaurus:
 
     def find_concepts(self, text: str, language: str) -> list[str]:
         """Concept ids whose labels occur in `text` (analysed as `language`), in order."""
-        stems = analyze(text, language)
-        found: list[str] = []
-        for start in range(len(stems)):
-            for length in range(min(self._max_phrase, len(stems) - start), 0, -1):
-                concept_id = self._phrases.get((language, tuple(stems[start:start + length])))
-                if concept_id:
-                    if concept_id not in found:
-                        found.append(concept_id)
-                    break
+        return list(dict.fromkeys(span.concept for span in self.find_spans(text, language)))
+
+    def find_spans(self, text: str, language: str) -> list[LabelSpan]:
+        """Labels found in `text` analysed as `language`, with the words they cover.
+
+        Longest label first, and the words it covers are used up: "huertos urbanos"
+        is urban gardening, not also urban development; a compound that is a label
+        ("Kreislaufwirtschaft") does not also name its parts' concepts.
+        """
+        stems, words = self._stems_by_word(text, language)
+        found: list[LabelSpan] = []
+        start = 0
+        while start < len(stems):
+            matched = self._longest_label(stems, start, language)
+            if matched is None:
+                start += 1
+                continue
+            concept_id, length = matched
+            last = words[start + length - 1]
+            found.append(LabelSpan(concept_id, words[start], last + 1))
+            # Go on after the last word covered, skipping its compound parts.
+            start = words.index(last) + words.count(last)
         return found
+
+    def _longest_label(self, stems: list[str], start: int, language: str):
+        for length in range(min(self._max_phrase, len(stems) - start), 0, -1):
+            concept_id = self._phrases.get((language, tuple(stems[start:start + length])))
+            if concept_id:
+                return concept_id, length
+        return None
+
+    @staticmethod
+    def _stems_by_word(text: str, language: str) -> tuple[list[str], list[int]]:
+        """The analysed stems (a compound is followed by its parts), and for each
+        stem the number of the word it comes from."""
+        stems: list[str] = []
+        words: list[int] = []
+        for number, token in enumerate(tokenize(text)):
+            analysed = analyze(token, language)
+            stems += analysed
+            words += [number] * len(analysed)
+        return stems, words
+
+    def concepts_with_word(self, word: str) -> list[str]:
+        """Concept ids one of whose labels (any language) holds `word` (case-insensitive)."""
+        word = fold(word.casefold())
+        return [concept.id for concept in self.concepts.values()
+                if any(word in (fold(w.casefold()) for w in _WORD.findall(label))
+                       for language in LANGUAGES for label in concept.labels(language))]
+
+    def label_words(self) -> dict[str, set[str]]:
+        """language -> every word of its labels, as written."""
+        words: dict[str, set[str]] = {language: set() for language in LANGUAGES}
+        for concept in self.concepts.values():
+            for language in LANGUAGES:
+                for label in concept.labels(language):
+                    words[language].update(_WORD.findall(label))
+        return words
+
+    @cached_property
+    def speller(self) -> Speller:
+        """Did-you-mean towards the label words (built on first use)."""
+        return Speller(self.label_words())

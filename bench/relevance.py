@@ -1,0 +1,222 @@
+"""Relevance evaluation on tests/relevance/: nDCG@10, Recall@10 and MRR per engine and kind.
+
+The corpus is indexed into a fresh index of each engine; every query goes
+through the portal's own code path (cityexchange.services.crosslang.search:
+thesaurus expansion, typo retry), as the search page and the API run it.
+
+    .venv/bin/python bench/relevance.py [--engine embedded|elasticsearch|both]
+                                        [--es-url URL] [--verbose]
+
+Method (docs/relevance.md): graded judgments 1-3, unlisted documents count 0;
+gain 2^grade - 1, discount log2(rank + 1); the ideal ranking sorts every
+judged document by grade. Recall@10 and MRR count a document as relevant at
+grade 1 or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for path in (ROOT, ROOT / "platform"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from cityexchange.markdown import plain_text  # noqa: E402
+from cityexchange.services import crosslang  # noqa: E402
+from cityexchange.services.search import SearchRequest  # noqa: E402
+from indexer import LanguageText, SearchDocument, create_engine  # noqa: E402
+from indexer.analysis import THESAURUS_PATH  # noqa: E402
+from indexer.thesaurus import Thesaurus  # noqa: E402
+
+COLLECTION = ROOT / "tests" / "relevance"
+K = 10
+KINDS = ("cross", "same")
+ENGINES = ("embedded", "elasticsearch")
+
+
+# -- metrics ----------------------------------------------------------------------------
+
+def dcg(grades: list[int]) -> float:
+    return sum((2 ** grade - 1) / math.log2(rank + 1) for rank, grade in enumerate(grades, 1))
+
+
+def ndcg_at(ranked: list[str], judgments: dict[str, int], k: int = K) -> float:
+    ideal = dcg(sorted(judgments.values(), reverse=True)[:k])
+    if not ideal:
+        return 0.0
+    return dcg([judgments.get(doc, 0) for doc in ranked[:k]]) / ideal
+
+
+def recall_at(ranked: list[str], judgments: dict[str, int], k: int = K) -> float:
+    relevant = {doc for doc, grade in judgments.items() if grade > 0}
+    if not relevant:
+        return 0.0
+    return len(relevant & set(ranked[:k])) / len(relevant)
+
+
+def reciprocal_rank(ranked: list[str], judgments: dict[str, int]) -> float:
+    for rank, doc in enumerate(ranked, 1):
+        if judgments.get(doc, 0) > 0:
+            return 1.0 / rank
+    return 0.0
+
+
+# -- the collection ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    text: str
+    language: str
+    kind: str
+    judgments: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    query: Query
+    ranked: list[str]
+    ndcg: float
+    recall: float
+    rr: float
+    did_you_mean: str | None
+    fuzzy_used: bool
+
+
+def load_corpus(directory: Path = COLLECTION) -> list[dict]:
+    lines = (directory / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def load_queries(directory: Path = COLLECTION) -> list[Query]:
+    data = json.loads((directory / "queries.json").read_text(encoding="utf-8"))
+    return [Query(q["id"], q["text"], q["language"], q["kind"], q["judgments"])
+            for q in data["queries"]]
+
+
+def documents(corpus: list[dict]) -> list[SearchDocument]:
+    """Search documents as the portal builds them (Markdown to plain text); ids from 1."""
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    return [
+        SearchDocument(
+            id=number, version=1, slug=item["slug"], language=item["language"],
+            texts={item["language"]: LanguageText(item["title"], plain_text(item["summary"]),
+                                                  plain_text(item["body"]))},
+            city=item["city"], country=item["country"], year=item.get("year"),
+            topics=tuple(item.get("topics", ())),
+            published_at=start + timedelta(days=number),
+        )
+        for number, item in enumerate(corpus, 1)
+    ]
+
+
+# -- running ----------------------------------------------------------------------------
+
+def evaluate(engine, queries: list[Query], slugs: dict[int, str],
+             thesaurus: Thesaurus) -> list[Outcome]:
+    outcomes = []
+    for query in queries:
+        request = SearchRequest(q=query.text, page=1, per_page=K, sort="relevance",
+                                ui_lang=query.language)
+        result, explanation = crosslang.search(engine, request, thesaurus)
+        ranked = [slugs[hit.id] for hit in result.hits]
+        outcomes.append(Outcome(
+            query, ranked, ndcg_at(ranked, query.judgments), recall_at(ranked, query.judgments),
+            reciprocal_rank(ranked, query.judgments), explanation.did_you_mean,
+            explanation.fuzzy_used,
+        ))
+    return outcomes
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    """kind ("cross", "same", "all") -> {"ndcg", "recall", "mrr", "n"}."""
+    table = {}
+    for kind in (*KINDS, "all"):
+        chosen = [o for o in outcomes if kind in ("all", o.query.kind)]
+        n = len(chosen) or 1
+        table[kind] = {
+            "ndcg": sum(o.ndcg for o in chosen) / n,
+            "recall": sum(o.recall for o in chosen) / n,
+            "mrr": sum(o.rr for o in chosen) / n,
+            "n": len(chosen),
+        }
+    return table
+
+
+def open_engine(name: str, workdir: Path, es_url: str | None):
+    if name == "embedded":
+        return create_engine("embedded", path=str(workdir / "search-index"))
+    if not es_url:
+        raise SystemExit("Elasticsearch: set CITYEX_TEST_ELASTICSEARCH_URL or pass --es-url")
+    return create_engine("elasticsearch", url=es_url,
+                         prefix=f"cityex-eval-{uuid.uuid4().hex[:8]}-")
+
+
+def run_engine(name: str, es_url: str | None = None,
+               thesaurus: Thesaurus | None = None) -> list[Outcome]:
+    """Index the collection into a fresh index of `name`, run every query, drop the index."""
+    thesaurus = thesaurus or Thesaurus.load(THESAURUS_PATH)
+    corpus = documents(load_corpus())
+    with tempfile.TemporaryDirectory(prefix="cityex-eval-") as workdir:
+        engine = open_engine(name, Path(workdir), es_url)
+        try:
+            engine.rebuild(corpus)
+            engine.refresh()
+            return evaluate(engine, load_queries(), {d.id: d.slug for d in corpus}, thesaurus)
+        finally:
+            if hasattr(engine, "drop_all"):
+                engine.drop_all()
+            engine.close()
+
+
+# -- report -----------------------------------------------------------------------------
+
+def print_report(name: str, outcomes: list[Outcome], verbose: bool) -> None:
+    print(f"== {name}")
+    if verbose:
+        for o in outcomes:
+            flags = (f" did-you-mean={o.did_you_mean!r}" if o.did_you_mean else "") + (
+                " fuzzy" if o.fuzzy_used else "")
+            print(f"  {o.query.id} {o.query.kind:5} {o.query.language} "
+                  f"nDCG@10={o.ndcg:.3f} R@10={o.recall:.2f} RR={o.rr:.2f}  "
+                  f"{o.query.text!r}{flags}")
+            if verbose > 1:
+                for rank, slug in enumerate(o.ranked, 1):
+                    print(f"      {rank:2} {o.query.judgments.get(slug, '-')} {slug}")
+    print(f"  {'kind':6} {'n':>3} {'nDCG@10':>8} {'Recall@10':>10} {'MRR':>6}")
+    for kind, row in summary(outcomes).items():
+        print(f"  {kind:6} {row['n']:>3} {row['ndcg']:8.3f} {row['recall']:10.3f} "
+              f"{row['mrr']:6.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=(*ENGINES, "both"), default="both")
+    parser.add_argument("--es-url", default=os.environ.get("CITYEX_TEST_ELASTICSEARCH_URL"))
+    parser.add_argument("--verbose", "-v", action="count", default=0,
+                        help="per-query lines; twice: also the ranked documents")
+    args = parser.parse_args(argv)
+    names = ENGINES if args.engine == "both" else (args.engine,)
+    thesaurus = Thesaurus.load(THESAURUS_PATH)
+    results = {name: run_engine(name, args.es_url, thesaurus) for name in names}
+    for name, outcomes in results.items():
+        print_report(name, outcomes, args.verbose)
+    if len(results) == 2:
+        gaps = {kind: abs(summary(results["embedded"])[kind]["ndcg"]
+                          - summary(results["elasticsearch"])[kind]["ndcg"]) for kind in KINDS}
+        print("== engines apart (nDCG@10): " + ", ".join(f"{k} {v:.3f}" for k, v in gaps.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

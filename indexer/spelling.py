@@ -1,0 +1,137 @@
+"""Did-you-mean: the closest thesaurus word to a misspelt query word.
+
+The vocabulary is every word of every concept label in every language, so
+"hydorgen" finds "hydrogen" and "Strukturwandl" finds "Strukturwandel"
+whatever language the searcher types in. Candidates come from a character
+bigram index (cheap), then a bounded edit distance decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from indexer.analysis import LANGUAGES, fold, stem_tokens
+
+# Words shorter than this are never corrected: too many real words lie one edit apart.
+MIN_WORD = 5
+
+
+def max_edits(word: str) -> int:
+    """Edits allowed for a word of this length (as Elasticsearch's fuzziness AUTO, one step stricter)."""
+    if len(word) < MIN_WORD:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of two neighbours is one edit);
+    returns limit + 1 as soon as it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _bigrams(word: str) -> set[str]:
+    padded = f"^{word}$"
+    return {padded[i:i + 2] for i in range(len(padded) - 1)}
+
+
+class Speller:
+    """Corrections towards a fixed vocabulary: language -> words as written in labels."""
+
+    def __init__(self, words: dict[str, set[str]]):
+        # folded lower-case word -> the languages it is a label word in, and how labels write it
+        self.languages: dict[str, set[str]] = defaultdict(set)
+        self.written: dict[str, str] = {}
+        self.stems: dict[str, set[str]] = {}
+        for language, found in words.items():
+            lowered = sorted({word.casefold() for word in found})
+            for word in sorted(found):
+                key = fold(word.casefold())
+                self.languages[key].add(language)
+                self.written.setdefault(key, word)
+            self.stems[language] = set(stem_tokens(lowered, language))
+        self._by_bigram: dict[str, list[str]] = defaultdict(list)
+        for word in self.languages:
+            for gram in _bigrams(word):
+                self._by_bigram[gram].append(word)
+
+    def knows(self, word: str) -> bool:
+        """A label word, or a form of one (its stem is a label word's stem) in some language."""
+        word = word.casefold()
+        if fold(word) in self.languages:
+            return True
+        return any(stem_tokens([word], language)[0] in self.stems.get(language, ())
+                   for language in LANGUAGES)
+
+    def suggest(self, word: str, prefer: str | None = None) -> str | None:
+        """The closest label word, written as the labels write it, in the case style of `word`."""
+        found = self.closest(word, prefer)
+        if found is None:
+            return None
+        written = self.written[found]
+        if word.islower():
+            return written.casefold()
+        if word[:1].isupper() and word[1:].islower():
+            return written[:1].upper() + written[1:]
+        return written
+
+    def closest(self, word: str, prefer: str | None = None) -> str | None:
+        """The vocabulary word nearest to `word` within max_edits, or None.
+
+        Ties go to a word of the `prefer` language, then to the shorter, then alphabetical.
+        """
+        word = fold(word.casefold())
+        limit = max_edits(word)
+        if not limit:
+            return None
+        grams = _bigrams(word)
+        shared: dict[str, int] = defaultdict(int)
+        for gram in grams:
+            for candidate in self._by_bigram.get(gram, ()):
+                shared[candidate] += 1
+        # Each edit breaks at most three bigrams (a swap), so fewer shared means too far.
+        needed = len(grams) - 3 * limit
+        best: tuple | None = None
+        for candidate, count in shared.items():
+            if count < needed or candidate == word:
+                continue
+            distance = edit_distance(word, candidate, limit)
+            if distance > limit:
+                continue
+            key = (distance, prefer not in self.languages[candidate], len(candidate), candidate)
+            if best is None or key < best:
+                best = key
+        return best[-1] if best else None
+
+
+_WORDS_AND_GAPS = re.compile(r"(\W+)", re.UNICODE)
+
+
+def suspects(text: str, speller: Speller, prefer: str | None = None) -> dict[str, str]:
+    """Words of `text` that are no label word but lie close to one: word -> suggestion."""
+    found = {}
+    for word in _WORDS_AND_GAPS.split(text):
+        if word.isalpha() and max_edits(word) and not speller.knows(word):
+            suggestion = speller.suggest(word, prefer)
+            if suggestion is not None:
+                found[word] = suggestion
+    return found
+
+
+def corrected(text: str, corrections: dict[str, str]) -> str:
+    """`text` with some words replaced; the other words, and the spacing, kept."""
+    return "".join(corrections.get(part, part) for part in _WORDS_AND_GAPS.split(text))

@@ -1,0 +1,169 @@
+"""Cross-language search: the query an engine gets for a SearchRequest, and what was tried.
+
+The literal text is searched in every language (each with its own stemming);
+the thesaurus concepts it names add their labels in every language as weaker
+expansions, so "Wasserstoff Busse" also finds "bus à hydrogène". A word that
+is no label word, lies close to one and matches nothing in the index is a
+typo: "hydorgen" -> did you mean "hydrogen"; the search is then retried with
+the correction and fuzzy matching, as it is when it finds (almost) nothing.
+
+Flask-free (the evaluation in bench/relevance.py runs it without an app):
+the caller passes the engine and the thesaurus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from indexer import SearchEngine, SearchQuery, SearchResult
+from indexer.analysis import (
+    DECOMPOUND_LANGUAGES,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    analyze,
+    compound_dictionary,
+    subwords,
+    tokenize,
+)
+from indexer.expansion import expand
+from indexer.spelling import corrected, suspects
+from indexer.thesaurus import Thesaurus
+
+if TYPE_CHECKING:
+    from cityexchange.services.search import SearchRequest
+
+# Fewer hits than this and the search is retried with fuzzy matching.
+FEW_HITS = 3
+# At most this many closest concepts are offered when nothing is found.
+MAX_CLOSEST = 5
+
+
+@dataclass(frozen=True)
+class ConceptRef:
+    id: str
+    label: str
+
+
+@dataclass
+class Explanation:
+    """What a search did with the text: for the page's "did you mean" and empty state."""
+
+    words: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    concepts: tuple[ConceptRef, ...] = ()
+    expansions: int = 0
+    did_you_mean: str | None = None
+    fuzzy_used: bool = False
+    closest_concepts: tuple[ConceptRef, ...] = field(default_factory=tuple)
+
+    def page_fields(self) -> dict:
+        """The SearchPage's cross-language fields."""
+        return {"did_you_mean": self.did_you_mean, "fuzzy_used": self.fuzzy_used,
+                "concepts": list(self.concepts), "tried": self.tried(),
+                "closest_concepts": list(self.closest_concepts)}
+
+    def tried(self) -> list[str]:
+        """Human-readable lines: words, languages, concepts expanded, corrections."""
+        if not self.words:
+            return []
+        names = ", ".join(LANGUAGE_NAMES[language] for language in self.languages)
+        lines = [f"the words {', '.join(self.words)} in {len(self.languages)} languages ({names})"]
+        if self.concepts:
+            labels = ", ".join(concept.label for concept in self.concepts)
+            lines.append(f"the concepts {labels}, with {self.expansions} labels in other languages")
+        else:
+            lines.append("no thesaurus concept was recognised in the words")
+        if self.fuzzy_used:
+            spelling = f"'{self.did_you_mean}' and " if self.did_you_mean else ""
+            lines.append(f"{spelling}similar spellings (fuzzy matching)")
+        return lines
+
+
+def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
+                text: str | None = None, fuzzy: bool = False) -> tuple[SearchQuery, Explanation]:
+    """The SearchQuery for a request (its text, or `text` instead), and what it tries."""
+    text = search_request.q if text is None else text
+    expanded = expand(text, thesaurus) if text.strip() else None
+    query = SearchQuery(
+        text=text, filters=search_request.filters, page=search_request.page,
+        per_page=search_request.per_page, sort=search_request.sort,
+        expansions=expanded.expansions if expanded else (), fuzzy=fuzzy,
+    )
+    if expanded is None:
+        return query, Explanation()
+    explanation = Explanation(
+        words=tuple(dict.fromkeys(tokenize(text))),
+        languages=tuple(language for language in LANGUAGES if analyze(text, language)),
+        concepts=_refs(expanded.concepts, thesaurus, search_request.ui_lang),
+        expansions=len(expanded.expansions),
+        fuzzy_used=fuzzy,
+    )
+    return query, explanation
+
+
+def search(engine: SearchEngine, search_request: SearchRequest,
+           thesaurus: Thesaurus) -> tuple[SearchResult, Explanation]:
+    """Run the request; on typos or (almost) no hits, retry with corrections and fuzzy matching."""
+    query, explanation = build_query(search_request, thesaurus)
+    result = engine.search(query)
+    if query.is_browse:
+        return result, explanation
+    typos = _typos(engine, query, result.total, thesaurus, search_request.ui_lang)
+    if typos:
+        explanation.did_you_mean = corrected(query.text, typos)
+    if typos or result.total < FEW_HITS:
+        # The words taken for typos stay: one may be a rare word the thesaurus lacks.
+        text = " ".join([explanation.did_you_mean, *typos]) if typos else query.text
+        retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
+        retried = engine.search(retry_query)
+        # On a tie the retry is kept too: when both found nothing, it tells all that was tried.
+        if retried.total >= result.total:
+            result = retried
+            explanation = replace(retry, did_you_mean=explanation.did_you_mean)
+    if not result.total:
+        explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
+                                                search_request.ui_lang)
+    return result, explanation
+
+
+def _typos(engine: SearchEngine, query: SearchQuery, found: int, thesaurus: Thesaurus,
+           ui_lang: str) -> dict[str, str]:
+    """Misspelt word -> suggestion, for words close to a label word that the index lacks."""
+    close = suspects(query.text, thesaurus.speller, prefer=ui_lang)
+    return {word: suggestion for word, suggestion in close.items()
+            if _unindexed(engine, word, few=found < FEW_HITS)}
+
+
+def _unindexed(engine: SearchEngine, word: str, few: bool) -> bool:
+    """Whether no document holds `word` (a word the index holds is no typo, even when
+    the thesaurus lacks it). German and Dutch words also match through their compound
+    parts ("Strukturwandl" through "Struktur"): when the search found (almost) nothing,
+    such a word counts as missing if it finds no more than its parts do."""
+    hits = _count(engine, word)
+    if not hits or not few:
+        return not hits
+    parts = [part for language in DECOMPOUND_LANGUAGES
+             for part in subwords(word.casefold(), compound_dictionary(language))]
+    return bool(parts) and hits <= _count(engine, " ".join(parts))
+
+
+def _count(engine: SearchEngine, text: str) -> int:
+    return engine.search(SearchQuery(text=text, per_page=1, facets=())).total
+
+
+def _refs(concept_ids, thesaurus: Thesaurus, ui_lang: str) -> tuple[ConceptRef, ...]:
+    return tuple(ConceptRef(concept_id, thesaurus.label(concept_id, ui_lang))
+                 for concept_id in concept_ids if concept_id in thesaurus)
+
+
+def _closest(text: str, explanation: Explanation, thesaurus: Thesaurus,
+             ui_lang: str) -> tuple[ConceptRef, ...]:
+    """Concepts to offer when nothing was found: those recognised, then those with a
+    label word closest to one of the query's words."""
+    ids = [concept.id for concept in explanation.concepts]
+    for word in tokenize(text):
+        for near in (word, thesaurus.speller.closest(word, prefer=ui_lang)):
+            if near:
+                ids += thesaurus.concepts_with_word(near)
+    return _refs(list(dict.fromkeys(ids))[:MAX_CLOSEST], thesaurus, ui_lang)
