@@ -11,6 +11,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
+from indexer import analysis
 from indexer.analysis import LANGUAGES, stem_overrides
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "config" / "mappings"
@@ -26,6 +27,7 @@ def load_mapping(version: int = MAPPING_VERSION) -> dict:
     data = json.loads((MAPPINGS_DIR / f"case-study-v{version}.json").read_text(encoding="utf-8"))
     data.pop("_comment", None)
     _add_stem_overrides(data["settings"]["analysis"])
+    _add_decompounders(data["settings"]["analysis"])
     return data
 
 
@@ -43,6 +45,31 @@ def _add_stem_overrides(analysis: dict) -> None:
         }
         filters = analyzer["filter"]
         filters.insert(filters.index(stem_filter), name)
+
+
+def _add_decompounders(analysis_settings: dict) -> None:
+    """German and Dutch compounds split into dictionary words right after lowercase, with
+    the embedded engine's dictionary and sizes (indexer.analysis)."""
+    for language in analysis.DECOMPOUND_LANGUAGES:
+        analyzer = analysis_settings["analyzer"].get(f"cityex_{language}")
+        if analyzer is None or "lowercase" not in analyzer["filter"]:
+            continue
+        name = f"cityex_{language}_decompound"
+        analysis_settings["filter"][name] = {
+            "type": "dictionary_decompounder",
+            "word_list": sorted(analysis.compound_dictionary(language)),
+            "min_word_size": analysis.MIN_COMPOUND_LENGTH,
+            "min_subword_size": analysis.MIN_SUBWORD,
+            "max_subword_size": analysis.MAX_SUBWORD,
+            "only_longest_match": True,
+        }
+        filters = analyzer["filter"]
+        filters.insert(filters.index("lowercase") + 1, name)
+    # The dictionary is case-folded (ß -> ss, as the embedded engine's tokens are);
+    # lowercase keeps ß, so "Straßenbahn" would not split without this.
+    for char_filter in analysis_settings.get("char_filter", {}).values():
+        if char_filter.get("type") == "mapping":
+            char_filter["mappings"] = [*char_filter["mappings"], "ß => ss", "ẞ => ss"]
 
 
 def alias_name(prefix: str) -> str:

@@ -5,6 +5,8 @@ import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.charfilter.MappingCharFilter;
 import org.apache.lucene.analysis.charfilter.NormalizeCharMap;
+import org.apache.lucene.analysis.compound.CompoundWordTokenFilterBase;
+import org.apache.lucene.analysis.compound.DictionaryCompoundWordTokenFilter;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.de.GermanAnalyzer;
@@ -91,7 +93,9 @@ import java.util.regex.Pattern;
  *   analyzers:     english german french dutch spanish italian polish  (params: stopwords, stem_exclusion)
  *   token filters: asciifolding (preserve_original), snowball (language), stemmer (language),
  *                  stemmer_override (rules), german_normalization, word_delimiter_graph (the usual flags),
- *                  polish_stem (as analysis-stempel)
+ *                  polish_stem (as analysis-stempel),
+ *                  dictionary_decompounder (word_list[_path], min_word_size, min_subword_size, max_subword_size,
+ *                  only_longest_match)
  *   char filters:  mapping (mappings, ES's rule syntax "a => b" with \\uXXXX escapes)
  *   tokenizers:    whitespace, keyword
  *   GET / and HEAD /: the node's name and version, as elasticsearch-py's info() and ping() expect.
@@ -169,6 +173,18 @@ public class DevNodePlugin extends Plugin implements AnalysisPlugin, ActionPlugi
         // as analysis-stempel: a StempelStemmer per stream (it keeps a buffer), over the shared read-only table
         filters.put("polish_stem", (indexSettings, env, name, settings) ->
             filter(name, settings, in -> new StempelFilter(in, new StempelStemmer(PolishAnalyzer.getDefaultTable()))));
+        // as analysis-common's dictionary_decompounder: same parameters and defaults; a word list is required
+        filters.put("dictionary_decompounder", AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> {
+            CharArraySet words = Analysis.getWordSet(env, settings, "word_list");
+            if (words == null) {
+                throw new IllegalArgumentException("word_list must be provided for [" + name + "], either as a path to a file, or directly");
+            }
+            int minWord = settings.getAsInt("min_word_size", CompoundWordTokenFilterBase.DEFAULT_MIN_WORD_SIZE);
+            int minSubword = settings.getAsInt("min_subword_size", CompoundWordTokenFilterBase.DEFAULT_MIN_SUBWORD_SIZE);
+            int maxSubword = settings.getAsInt("max_subword_size", CompoundWordTokenFilterBase.DEFAULT_MAX_SUBWORD_SIZE);
+            boolean onlyLongest = settings.getAsBoolean("only_longest_match", false);
+            return filter(name, settings, in -> new DictionaryCompoundWordTokenFilter(in, words, minWord, minSubword, maxSubword, onlyLongest));
+        }));
         filters.put("word_delimiter_graph", (indexSettings, env, name, settings) -> {
             int flags = wordDelimiterFlags(settings);
             return filter(name, settings, in -> new WordDelimiterGraphFilter(in, flags, null));
