@@ -136,3 +136,19 @@ def test_import_tags_concepts_and_rejects_unknown_concept_ids(app):
             for e in report.errors] == [(2, True)]
     imported = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == "h2"))
     assert imported.concepts == ["hydrogen", "fuel-cell-bus"]
+
+
+def test_concepts_detect_fills_case_studies_saved_before_concepts_existed(app, runner, client):
+    case_study = make_case_study(GERMAN_TITLE, body=GERMAN_BODY, language="de")
+    unrelated = make_case_study("Youth exchange", body="Students meet.", language="en")
+    case_study.concepts = []  # as the migration leaves older rows
+    db.session.commit()
+    revision = case_study.revision
+
+    result = runner.invoke(args=["concepts", "detect"])
+    assert result.exit_code == 0, result.output
+    assert "concepts found again in 2 case studies; 1 changed" in result.output
+    assert case_study.concepts == ["fuel-cell-bus", "structural-change"]
+    assert (case_study.revision, case_study.revisions[0].action) == (revision + 1, "concepts")
+    assert unrelated.revision == 1
+    assert "structural-change" in topic_facet(client, "en")

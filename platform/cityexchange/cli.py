@@ -25,7 +25,7 @@ def main():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve, demo, import_command, index, indexer, user, initdb):
+    for command in (serve, demo, import_command, index, indexer, user, initdb, concepts):
         app.cli.add_command(command)
 
 
@@ -155,6 +155,21 @@ def indexer_run(once, poll, max_backoff, max_attempts):
                      echo=click.echo)
     if not ok:
         sys.exit(2)
+
+
+@click.group()
+def concepts():
+    """Thesaurus concepts of the case studies."""
+
+
+@concepts.command("detect")
+@with_appcontext
+def concepts_detect():
+    """Find the concepts in every case study again (after upgrading, or a thesaurus change)."""
+    from cityexchange.services.tagging import detect_all
+
+    changed, total = detect_all()
+    click.echo(f"concepts found again in {total} case studies; {changed} changed")
 
 
 @click.group()

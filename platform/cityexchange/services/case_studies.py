@@ -86,6 +86,13 @@ def _record(case_study: CaseStudy, author, action: str) -> None:
     )
 
 
+def record_change(case_study: CaseStudy, author, action: str) -> None:
+    """A change made outside the forms (concepts found again): a revision, an outbox row."""
+    _record(case_study, author, action)
+    if case_study.is_published:
+        enqueue(case_study.id)
+
+
 def enqueue(case_study_id: int, op: str = "index") -> None:
     """Outbox row for the indexer, in the caller's transaction."""
     db.session.add(OutboxEntry(op=op, case_study_id=case_study_id))
