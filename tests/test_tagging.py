@@ -61,7 +61,8 @@ def test_topic_facet_shows_concepts_in_the_ui_language(app, client):
     assert english["structural-change"] == "structural change"
     # A concept nobody typed into topics filters like any topic.
     hits = client.get("/api/v1/search?topic=structural-change").get_json()["hits"]
-    assert [hit["title"] for hit in hits] == [GERMAN_TITLE]
+    assert [(hit["title"], hit["concepts"]) for hit in hits] == [
+        (GERMAN_TITLE, ["fuel-cell-bus", "structural-change"])]
 
 
 def test_form_shows_found_concepts_as_ticked_checkboxes(app, client, auth):

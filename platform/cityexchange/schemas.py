@@ -437,6 +437,8 @@ class SearchHitSchema(Schema):
     languages = fields.List(fields.String(), attribute="case_study.languages")
     year = fields.Integer(attribute="case_study.year", allow_none=True)
     topics = fields.Function(lambda item: list(item.case_study.topics or []))
+    # Thesaurus concepts found in the text; the topic facet counts topics and these.
+    concepts = fields.Function(lambda item: list(item.case_study.concepts or []))
     score = fields.Function(lambda item: round(item.score, 4))
     highlights = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     matched_languages = fields.List(fields.String())
