@@ -4,11 +4,12 @@ Two engine queries, both restricted to the other cities' case studies:
 1. the case studies sharing a topic or concept; the (disjunctive) topic facet
    of the same query gives each concept's document frequency, hence its
    rarity (IDF);
-2. a text query: the title plus the labels of the rarest concepts in every
-   language (thesaurus expansions), so a French or Polish text on the same
-   thing is found too.
-The score mixes the IDF-weighted share of concepts with the normalised text
-score; the shared concepts, rarest first, say why a case study is listed.
+2. a text query: the title plus the labels of the weightiest concepts in
+   every language (thesaurus expansions), so a French or Polish text on the
+   same thing is found too.
+A tag weighs its IDF, twice that when the contributor chose it as a topic.
+The score mixes the weighted share of tags with the normalised text score;
+the shared tags, weightiest first, say why a case study is listed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City
@@ -34,8 +35,8 @@ log = logging.getLogger(__name__)
 MAX_RELATED = 5
 # Candidates from each query.
 CONCEPT_CANDIDATES = 50
-TEXT_CANDIDATES = 10
-# Concepts whose labels go into the text query (the rarest ones).
+TEXT_CANDIDATES = 15
+# Concepts whose labels go into the text query (the weightiest ones).
 TEXT_CONCEPTS = 4
 CONCEPT_WEIGHT, TEXT_WEIGHT = 0.7, 0.3
 # A contributor's topic weighs this much more than a concept found in the text.
@@ -50,7 +51,7 @@ MAX_REASONS = 3
 class Related:
     case_study: CaseStudy
     score: float
-    # Labels (UI language) of the shared topics and concepts, rarest first.
+    # Labels (UI language) of the shared topics and concepts, weightiest first.
     shared: tuple[str, ...]
 
 
@@ -174,5 +175,5 @@ def _load(ids) -> dict[int, CaseStudy]:
         return {}
     rows = db.session.scalars(
         select(CaseStudy).where(CaseStudy.id.in_(ids))
-        .options(selectinload(CaseStudy.city), selectinload(CaseStudy.translations)))
+        .options(joinedload(CaseStudy.city), selectinload(CaseStudy.translations)))
     return {case_study.id: case_study for case_study in rows}
