@@ -22,7 +22,7 @@ translations/%.mo: translations/%.po | $(STAMP)
 extract-translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-wrap --sort-by-file \
 		--project CityExchange -o translations/messages.pot .
-	$(BIN)/pybabel update --no-wrap -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i translations/messages.pot -d translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
