@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
@@ -18,6 +21,13 @@ from indexer.query import SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
 BULK_CHUNK = 500
+# A rebuild streams into an index nobody reads yet: bigger requests, two in flight
+# (Python builds one while Elasticsearch indexes the other), no refresh, no fsync
+# per request. Measured in bench/es_bench.py (docs/benchmarks.md).
+REBUILD_CHUNK = 1000
+REBUILD_THREADS = 2
+BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async",
+                      "number_of_replicas": 0}
 KEEP_INDEXES = 2
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 
@@ -31,8 +41,11 @@ class ElasticsearchEngine(SearchEngine):
     name = "elasticsearch"
 
     def __init__(self, url: str, prefix: str = "cityex-", request_timeout: float = 30.0,
-                 client: Elasticsearch | None = None):
+                 client: Elasticsearch | None = None, rebuild_chunk: int = REBUILD_CHUNK,
+                 rebuild_threads: int = REBUILD_THREADS):
         self.prefix = prefix
+        self.rebuild_chunk = rebuild_chunk
+        self.rebuild_threads = rebuild_threads
         self.alias = mapping.alias_name(prefix)
         self.client = client or Elasticsearch(url, request_timeout=request_timeout,
                                               retry_on_timeout=False, max_retries=0)
@@ -45,9 +58,17 @@ class ElasticsearchEngine(SearchEngine):
         body = mapping.load_mapping()
         settings = dict(body["settings"])
         if bulk_loading:
-            settings["refresh_interval"] = "-1"
+            settings.update(BULK_LOAD_SETTINGS)
         self.client.indices.create(index=name, settings=settings, mappings=body["mappings"])
         return name
+
+    def _finish_bulk_load(self, name: str) -> None:
+        """The mapping's settings back (or ES defaults), everything durable and searchable."""
+        configured = mapping.load_mapping()["settings"]
+        self.client.indices.put_settings(index=name, settings={
+            key: configured.get(key) for key in BULK_LOAD_SETTINGS})
+        self.client.indices.flush(index=name)
+        self.client.indices.refresh(index=name)
 
     def ensure_index(self) -> None:
         with self._unavailable_on_failure("create the index"):
@@ -71,9 +92,13 @@ class ElasticsearchEngine(SearchEngine):
             return call()
 
     def _physical_indexes(self) -> list[str]:
+        """This prefix's physical indexes, oldest first (by creation date, then name)."""
         found = self.client.indices.get(index=mapping.physical_pattern(self.prefix),
-                                        expand_wildcards="open")
-        return sorted(found)
+                                        expand_wildcards="open",
+                                        filter_path="*.settings.index.creation_date")
+        created = {name: int(info["settings"]["index"]["creation_date"])
+                   for name, info in found.items()}
+        return sorted(created, key=lambda name: (created[name], name))
 
     def drop_all(self) -> None:
         """Remove every index of this prefix (tests and throwaway setups)."""
@@ -113,12 +138,13 @@ class ElasticsearchEngine(SearchEngine):
         )
         return self._bulk(actions)
 
-    def _bulk(self, actions: Iterable[dict], index: str | None = None) -> int:
+    def _bulk(self, actions: Iterable[dict], index: str | None = None,
+              chunk_size: int = BULK_CHUNK) -> int:
         """Send actions in chunks; version conflicts and missing docs are not errors."""
         applied = 0
         with self._unavailable_on_failure("write to the index"):
             for ok, item in helpers.streaming_bulk(
-                self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False,
+                self.client, actions, chunk_size=chunk_size, raise_on_error=False,
                 raise_on_exception=True, index=index,
             ):
                 result = next(iter(item.values()))
@@ -131,6 +157,24 @@ class ElasticsearchEngine(SearchEngine):
                     raise EngineUnavailable(f"Elasticsearch answered {status}: {result.get('error')}")
                 else:
                     raise RuntimeError(f"Elasticsearch rejected a write: {result.get('error')}")
+        return applied
+
+    def _bulk_pipelined(self, actions: Iterable[dict], index: str) -> int:
+        """Up to `rebuild_threads` chunks in flight while the next one is built.
+
+        The actions are built in this thread: their source may read the database
+        through a session bound to it (elasticsearch.helpers.parallel_bulk would
+        pull them from a thread of its own).
+        """
+        applied, pending = 0, deque()
+        actions = iter(actions)
+        with ThreadPoolExecutor(self.rebuild_threads, thread_name_prefix="es-bulk") as pool:
+            while chunk := list(islice(actions, self.rebuild_chunk)):
+                pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk))
+                if len(pending) >= self.rebuild_threads:
+                    applied += pending.popleft().result()
+            while pending:
+                applied += pending.popleft().result()
         return applied
 
     def refresh(self) -> None:
@@ -146,13 +190,22 @@ class ElasticsearchEngine(SearchEngine):
                  "version_type": "external_gte", "_source": to_source(d)}
                 for d in documents
             )
-            self._bulk(actions, index=name)
-            self.client.indices.put_settings(index=name, settings={"refresh_interval": None})
-            self.client.indices.refresh(index=name)
+            try:
+                self._bulk_pipelined(actions, index=name)
+                self._finish_bulk_load(name)
+            except BaseException:
+                self._drop_quietly(name)  # a half-filled index must not pass for a rollback
+                raise
             self._switch_alias(name)
             self._remove_old_indexes(keep=name)
         self._alias_ready = True
         return name
+
+    def _drop_quietly(self, name: str) -> None:
+        try:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        except (TransportError, ApiError) as error:
+            log.warning("could not remove the unfinished index %s: %s", name, error)
 
     def _switch_alias(self, name: str) -> None:
         actions = [{"add": {"index": name, "alias": self.alias}}]

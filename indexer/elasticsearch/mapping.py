@@ -77,8 +77,10 @@ def alias_name(prefix: str) -> str:
 
 
 def physical_name(prefix: str, version: int = MAPPING_VERSION) -> str:
-    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-    return f"{prefix}{BASE_NAME}-v{version}-{stamp}{time.time_ns() % 1000:03d}"
+    """...-v1-<UTC yyyymmddHHMMSS><milliseconds>: names sort in creation order."""
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(now // 1_000_000_000))
+    return f"{prefix}{BASE_NAME}-v{version}-{stamp}{now // 1_000_000 % 1000:03d}"
 
 
 def physical_pattern(prefix: str) -> str:

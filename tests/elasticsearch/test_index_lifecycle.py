@@ -145,3 +145,20 @@ def test_searches_recreate_an_alias_dropped_by_hand(engine):
 
     assert total(engine) == 0
     assert len(physical_indexes(engine)) == 1
+
+
+def test_a_failed_rebuild_leaves_the_live_index_alone_and_no_half_index(engine):
+    engine.index([document(1), document(2)])
+    engine.refresh()
+    [live] = physical_indexes(engine)
+
+    def documents_then_a_failure():
+        yield from (document(i) for i in range(1, 2500))
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        engine.rebuild(documents_then_a_failure())
+
+    assert physical_indexes(engine) == [live]
+    assert alias_targets(engine) == [live]
+    assert total(engine) == 2
