@@ -21,6 +21,8 @@ class Subquery:
     expression: str
     weight: float
     stems: frozenset[str]
+    # The terms OR-ed in a literal subquery (empty for an expansion's phrase).
+    terms: tuple[str, ...] = ()
 
 
 def _quote(stem: str) -> str:
@@ -48,7 +50,7 @@ def subqueries(query: SearchQuery) -> list[Subquery]:
     for language in LANGUAGES:
         stems = _stems(query.text, language)
         if stems:
-            found.append(Subquery(language, any_term(stems), 1.0, frozenset(stems)))
+            found.append(Subquery(language, any_term(stems), 1.0, frozenset(stems), tuple(stems)))
     for expansion in query.expansions:
         if expansion.language not in LANGUAGES:
             continue

@@ -37,13 +37,20 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
         if not parts:
             # Only punctuation or symbols: nothing can match.
             return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
-        by_part = [_match(connection, part) for part in parts]
+        relevance = query.sort == "relevance"
+        matches = [_match(connection, snapshot, part, scored=relevance) for part in parts]
+        by_part = [found for found, _complete in matches]
         scores = _add_up(by_part)
         matched = bitsets.from_ids(scores) & snapshot.all_docs
     found = matched
     for bits in selected.values():
         found &= bits
     total = found.bit_count()
+    if scores is not None and relevance and not all(complete for _, complete in matches):
+        ranked = bitsets.from_ids([i for i, score in scores.items() if score > 0.0]) & found
+        if ranked.bit_count() < min(total, query.offset + query.per_page):
+            by_part = _fully_scored(connection, parts)
+            scores = _add_up(by_part)
     page = _page(connection, snapshot, query, scores, found, total)
     hits = _hits(connection, page, scores, list(zip(parts, by_part)), query.highlight)
     facets = {facet: _facet_counts(snapshot, matched, selected, facet, query.facet_size)
@@ -64,16 +71,74 @@ def _selected(snapshot: Snapshot, filters: dict[str, tuple[str, ...]]) -> dict[s
     return selected
 
 
-def _match(connection: sqlite3.Connection, part: matching.Subquery) -> dict[int, float]:
+def _match(connection: sqlite3.Connection, snapshot: Snapshot, part: matching.Subquery,
+           scored: bool = True) -> tuple[dict[int, float], bool]:
+    """id -> BM25 score of the documents `part` matches, and whether every term was scored.
+
+    FTS5 gives a term held by half the documents or more an IDF of ~0 (1e-6):
+    its share of a score only breaks ties, but scoring it is the costly part of
+    a query ("city" in 50,000 documents). So its documents come without scores
+    (0.0) and only the other terms are scored; run_search scores everything
+    when the page reaches past the documents that the other terms rank.
+    """
     table = fts_table(part.language)
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    if not scored:
+        return dict.fromkeys(_ids(connection, table, part.expression), 0.0), False
+    if not part.terms:
+        return _scored(connection, table, part.expression, part.weight), True
+    common: dict[str, list[int]] = {}
+    for term in part.terms:
+        known = snapshot.document_frequency.get((part.language, term))
+        if known is None or _is_common(connection, snapshot, part.language, known):
+            ids = _ids(connection, table, matching.any_term([term]))
+            snapshot.document_frequency[part.language, term] = len(ids)
+            if _is_common(connection, snapshot, part.language, len(ids)):
+                common[term] = ids
+    if not common:
+        return _scored(connection, table, part.expression, part.weight), True
+    scores: dict[int, float] = {}
+    for ids in common.values():
+        scores.update(dict.fromkeys(ids, 0.0))
+    rare = [term for term in part.terms if term not in common]
+    if rare:
+        scores.update(_scored(connection, table, matching.any_term(rare), part.weight))
+    return scores, False
+
+
+def _fully_scored(connection, parts: list[matching.Subquery]) -> list[dict[int, float]]:
+    return [_scored(connection, fts_table(part.language), part.expression, part.weight)
+            for part in parts]
+
+
+def _is_common(connection, snapshot: Snapshot, language: str, frequency: int) -> bool:
+    rows = snapshot.fts_rows.get(language)
+    if rows is None:
+        table = f"{fts_table(language)}_docsize"
+        rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        snapshot.fts_rows[language] = rows
+    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), clamped to 1e-6 when <= 0.
+    return 2 * frequency >= rows
+
+
+def _cursor(connection: sqlite3.Connection) -> sqlite3.Cursor:
     cursor = connection.cursor()
     cursor.row_factory = None
-    rows = cursor.execute(
+    return cursor
+
+
+def _ids(connection: sqlite3.Connection, table: str, expression: str) -> list[int]:
+    rows = _cursor(connection).execute(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (expression,))
+    return [row[0] for row in rows]
+
+
+def _scored(connection: sqlite3.Connection, table: str, expression: str,
+            weight: float) -> dict[int, float]:
+    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    return dict(_cursor(connection).execute(
         f"SELECT rowid, -bm25({table}, {weights}) * ? FROM {table} WHERE {table} MATCH ?",
-        (part.weight, part.expression),
-    )
-    return dict(rows)
+        (weight, expression),
+    ))
 
 
 def _add_up(by_part: list[dict[int, float]]) -> dict[int, float]:

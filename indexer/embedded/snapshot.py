@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexer.embedded import bitsets
 
@@ -28,6 +28,10 @@ class Snapshot:
     values: dict[str, dict[str, int]]
     # id -> published_at ("" when unknown), the "newest" sort key
     published: dict[int, str]
+    # Filled while searching, valid for this generation: (language, stem) ->
+    # documents holding it; language -> documents with text in it.
+    document_frequency: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
+    fts_rows: dict[str, int] = field(default_factory=dict, compare=False)
 
     def sort_key(self, doc_id: int) -> tuple[str, int]:
         return self.published.get(doc_id, ""), doc_id

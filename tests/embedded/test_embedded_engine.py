@@ -112,3 +112,18 @@ def test_snapshot_update_falls_back_to_a_full_load_after_many_changes(engine):
     generation = snapshot.current_generation(connection)
     updated = snapshot.update(connection, held, generation)
     assert updated == snapshot.load(connection, held.name, generation)
+
+
+def test_common_terms_are_matched_and_rank_below_rare_ones(engine):
+    # "city" is in every document (FTS5 scores it ~0); "hydrogen" in three.
+    index(engine, *[doc(i, f"City report {i}", body="The city and its people. " * (i % 4 + 1)
+                        + ("Hydrogen buses. " if i in (3, 6, 9) else ""))
+                    for i in range(1, 13)])
+    pages = [ids(engine.search(SearchQuery(text="hydrogen city", per_page=3, page=page)))
+             for page in (1, 2, 3, 4, 5)]
+    assert set(pages[0]) == {3, 6, 9}
+    seen = [i for page in pages for i in page]
+    assert sorted(seen) == list(range(1, 13))  # every match once, across pages
+    newest = engine.search(SearchQuery(text="hydrogen city", sort="newest", per_page=12))
+    assert ids(newest) == list(range(12, 0, -1)) and newest.total == 12
+    assert ids(engine.search(SearchQuery(text="city", per_page=12))) != []
