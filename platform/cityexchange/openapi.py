@@ -106,6 +106,11 @@ def _computed_field_types(self, field, **kwargs) -> dict:
     return {}
 
 
+def _empty_means_default(self, field, ret, **kwargs) -> dict:
+    """apispec parameter function: the query schemas drop empty values (`?page=` is page 1)."""
+    return {"allowEmptyValue": True} if ret.get("in") == "query" else {}
+
+
 def _schema_name(schema) -> str | None:
     """Named components for plain schemas; variants (only/exclude) are inlined."""
     if isinstance(schema, Schema) and (schema.only or schema.exclude or schema.partial):
@@ -286,6 +291,7 @@ def build_spec() -> dict:
         servers=[{"url": "/api/v1"}],
     )
     plugin.converter.add_attribute_function(_computed_field_types)
+    plugin.converter.add_parameter_attribute_function(_empty_means_default)
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
         "description": "A personal API token from /account/tokens; it acts with its "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 from marshmallow import (
     EXCLUDE,
@@ -213,6 +214,15 @@ class TranslationOutputSchema(Schema):
     body = fields.String()
 
 
+class UtcDateTime(fields.DateTime):
+    """The database keeps naive UTC; the API says so (RFC 3339 needs the offset)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class CaseStudyOutputSchema(Schema):
     slug = fields.String()
     title = fields.String()
@@ -228,8 +238,8 @@ class CaseStudyOutputSchema(Schema):
     country = fields.Function(lambda cs: cs.city.country)
     partners = fields.Function(lambda cs: [c.name for c in cs.partners])
     translations = fields.List(fields.Nested(TranslationOutputSchema))
-    published_at = fields.DateTime(allow_none=True)
-    updated_at = fields.DateTime()
+    published_at = UtcDateTime(allow_none=True)
+    updated_at = UtcDateTime()
     project_status = fields.String(allow_none=True)
     start_year = fields.Integer(allow_none=True)
     end_year = fields.Integer(allow_none=True)

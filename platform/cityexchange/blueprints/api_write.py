@@ -8,6 +8,8 @@ outbox row in one transaction.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -26,6 +28,7 @@ from cityexchange.services.search import load_params
 from .api_auth import writing_user
 
 bp = Blueprint("api_write", __name__, url_prefix="/api/v1")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # The global CSRF check would refuse token requests; writing_user() applies it to
 # session-cookie requests instead.
 bp.record_once(lambda state: csrf.exempt(bp))
@@ -131,7 +134,22 @@ def _json_object() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError("body: send a JSON object with 'Content-Type: application/json'", "body")
+    for key, value in data.items():
+        if not _storable(key) or not _storable(value):
+            raise ApiError(f"{key}: text must be valid Unicode without NUL characters (a "
+                           "lone surrogate such as \\ud800 cannot be stored)", str(key))
     return data
+
+
+def _storable(value) -> bool:
+    """JSON may escape what no database column can hold: lone surrogates, NUL."""
+    if isinstance(value, str):
+        return "\x00" not in value and not _SURROGATE.search(value)
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    return True
 
 
 def _update(case_study: CaseStudy, payload: dict):

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from cityexchange.errors import ApiError
 from cityexchange.markdown import render_markdown
-from cityexchange.schemas import CaseStudyRefSchema, CityRefSchema
+from cityexchange.schemas import CaseStudyRefSchema, CityRefSchema, UtcDateTime
 from cityexchange.services.search import parse_search_args
 from indexer import FACETS
 
@@ -200,7 +200,7 @@ class CollectionSummarySchema(Schema):
     title = fields.String()
     cover_text = fields.String()
     featured = fields.Boolean()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
     case_study_count = fields.Function(lambda collection: len(_visible(collection)))
 
 
