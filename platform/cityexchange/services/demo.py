@@ -47,14 +47,40 @@ def load_demo() -> dict:
         report = import_lines(stream, publish=True)
     if report.errors:
         raise RuntimeError(f"demo data has invalid lines: {report.errors[:3]}")
+    collections = _load_collections(_read_json("collections.json"), accounts)
     return {
         "cities": len(cities),
         "partnerships": len(partnerships),
         "contacts": contacts,
         "case_studies": report.imported,
         "users": len(accounts),
+        "collections": collections,
         "accounts": accounts,
     }
+
+
+def _load_collections(entries: list[dict], accounts: list[dict]) -> int:
+    """Curated collections, owned by the demo coordinator; existing ones are kept as they are."""
+    from cityexchange.models import CaseStudy, Collection
+    from cityexchange.services import collections as collection_service
+    from cityexchange.services.collection_schemas import CollectionInputSchema
+    from cityexchange.services.slugs import slugify
+
+    coordinator = next((find_user(a["email"]) for a in accounts if a["role"] == "coordinator"), None)
+    for entry in entries:
+        entry = dict(entry)
+        items = entry.pop("items")
+        if db.session.scalar(select(Collection).where(Collection.slug == slugify(entry["title"]))):
+            continue
+        collection = collection_service.create_collection(
+            CollectionInputSchema().load(entry), owner=coordinator
+        )
+        for item in items:
+            case_study = db.session.scalar(
+                select(CaseStudy).where(CaseStudy.slug == item["case_study"])
+            )
+            collection_service.add_item(collection, case_study, note=item["note"])
+    return len(entries)
 
 
 def _load_contacts(entries: list[dict]) -> int:
