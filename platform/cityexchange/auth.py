@@ -22,7 +22,9 @@ def init_app(app: Flask) -> None:
 def _load_user(user_id: str):
     from cityexchange.models import User
 
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A deactivated account's open sessions end with it.
+    return user if user is not None and user.active else None
 
 
 def hash_password(password: str) -> str:

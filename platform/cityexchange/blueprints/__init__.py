@@ -20,3 +20,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_tokens.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(network.bp)
+    _register_curation_and_feeds(app)
+
+
+def _register_curation_and_feeds(app: Flask) -> None:
+    """Feeds, saved searches, exports and the user administration."""
+    from cityexchange.blueprints import admin_users, export, feeds, saved_searches
+
+    for blueprint in (feeds.bp, saved_searches.bp, export.bp, admin_users.bp):
+        app.register_blueprint(blueprint)

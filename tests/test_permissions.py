@@ -1,0 +1,296 @@
+"""Every cell of docs/permissions.md, walked against the real pages and API routes.
+
+The tables are read from the document, so the document and the behaviour cannot
+drift apart. A "yes" cell must succeed and make its change; any other cell must
+answer its status and change nothing.
+
+One app and one logged-in client per role serve the whole module (an Argon2
+login costs ~0.2 s). Requests run outside any app context, so Flask's `g` (which
+holds the logged-in user) is never shared between clients.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from cityexchange.extensions import db
+from cityexchange.models import CaseStudy, City, Collection, User
+from cityexchange.services import collections as collections_service
+from cityexchange.services import user_admin
+from cityexchange.services.collections import CollectionInputSchema
+from cityexchange.settings import ROOT
+from tests.conftest import build_app, make_config
+from tests.factories import make_case_study, make_city, make_user
+
+DOC = ROOT / "docs" / "permissions.md"
+SECTIONS = {"Case studies of city A": "case study", "Collections": "collection",
+            "User accounts": "user"}
+ROLES = ("anonymous", "contributor of city A", "contributor of city B", "coordinator", "admin")
+ACTIONS = ("view", "create", "edit", "publish", "delete")
+OK, LOGIN = "yes", "log in"
+PASSWORD = "correct horse battery"
+CITY_A, CITY_B = "Dortmund", "Buffalo"
+_unique = itertools.count(1)
+
+
+def read_tables() -> list[tuple[str, str, str, object]]:
+    """(resource, action, role, expected) for every cell of the document's tables."""
+    cells = []
+    for heading, body in re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", DOC.read_text("utf-8"),
+                                    re.M | re.S):
+        if heading not in SECTIONS:
+            continue
+        rows = [line.strip("|").split("|") for line in body.splitlines() if line.startswith("|")]
+        header, table = [c.strip() for c in rows[0]], rows[2:]
+        assert header == ["role", *ACTIONS], header
+        assert [row[0].strip() for row in table] == list(ROLES), heading
+        for row in table:
+            for action, cell in zip(ACTIONS, row[1:]):
+                cells.append((SECTIONS[heading], action, row[0].strip(), _expected(cell)))
+    assert len(cells) == len(SECTIONS) * len(ROLES) * len(ACTIONS)
+    return cells
+
+
+def _expected(cell: str):
+    cell = cell.strip()
+    if cell == OK:
+        return OK
+    if cell == "log in (302)":
+        return LOGIN
+    return int(re.fullmatch(r"no \((\d{3})\)", cell).group(1))
+
+
+# -- the world: one app, a client per role ---------------------------------------------------
+
+@dataclass
+class World:
+    app: object
+    clients: dict
+    city_a_id: int
+    target_user_id: int
+
+    def context(self):
+        return self.app.app_context()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    app = build_app(make_config(tmp_path_factory.mktemp("permissions")))
+    accounts = {"contributor of city A": ("contributor", CITY_A),
+                "contributor of city B": ("contributor", CITY_B),
+                "coordinator": ("coordinator", None), "admin": ("admin", None)}
+    with app.app_context():
+        emails = {role: make_user(kind, city=city, password=PASSWORD).email
+                  for role, (kind, city) in accounts.items()}
+        target = make_user("contributor", city=CITY_A, email="target@example.org").id
+        city_a = make_city(CITY_A).id
+        db.session.remove()
+    clients = {"anonymous": app.test_client()}
+    for role, email in emails.items():
+        clients[role] = app.test_client()
+        response = clients[role].post("/login", data={"email": email, "password": PASSWORD})
+        assert response.status_code == 302, response.data
+    yield World(app, clients, city_a, target)
+    app.extensions["search_engine"].close()
+
+
+def _slug(prefix: str) -> str:
+    return f"{prefix} {next(_unique)}"
+
+
+# -- case studies of city A --------------------------------------------------------------------
+
+def _case_study(world: World, *, publish: bool) -> tuple[str, str]:
+    with world.context():
+        case_study = make_case_study(_slug("Depot plan"), city=CITY_A, language="en",
+                                     publish=publish)
+        return case_study.slug, case_study.title
+
+
+def _case_study_row(world: World, slug: str) -> CaseStudy | None:
+    with world.context():
+        found = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
+        if found is not None:
+            db.session.expunge(found)
+        return found
+
+
+def view_case_study(world: World, client):
+    published, _ = _case_study(world, publish=True)
+    assert client.get(f"/case-studies/{published}").status_code == 200  # public for all
+    slug, title = _case_study(world, publish=False)
+    response = client.get(f"/contribute/{slug}/edit")
+    return response, response.status_code == 200 and title in response.get_data(as_text=True)
+
+
+def create_case_study(world: World, client):
+    title = _slug("New depot")
+    response = client.post("/api/v1/case-studies", json={"title": title, "city": CITY_A,
+                                                         "language": "en"})
+    with world.context():
+        created = db.session.scalar(select(CaseStudy).join(City).where(
+            CaseStudy.title == title, City.name == CITY_A))
+        return response, created is not None
+
+
+def edit_case_study(world: World, client):
+    slug, _ = _case_study(world, publish=True)
+    response = client.post(f"/contribute/{slug}/edit", data={
+        "title": "Edited depot plan", "language": "en", "city": str(world.city_a_id),
+        "action": "save"})
+    return response, _case_study_row(world, slug).title == "Edited depot plan"
+
+
+def publish_case_study(world: World, client):
+    slug, _ = _case_study(world, publish=False)
+    response = client.post(f"/contribute/{slug}/status", data={"status": "published"})
+    return response, _case_study_row(world, slug).status == "published"
+
+
+def delete_case_study(world: World, client):
+    slug, _ = _case_study(world, publish=True)
+    response = client.delete(f"/api/v1/case-studies/{slug}")
+    return response, _case_study_row(world, slug) is None
+
+
+# -- collections --------------------------------------------------------------------------------
+
+def _collection(world: World, status: str = "draft") -> tuple[str, str]:
+    with world.context():
+        collection = collections_service.create_collection(
+            CollectionInputSchema().load({"title": _slug("Hydrogen set"), "status": status}))
+        return collection.slug, collection.title
+
+
+def _collection_row(world: World, slug: str) -> Collection | None:
+    with world.context():
+        found = collections_service.get_collection(slug)
+        if found is not None:
+            db.session.expunge(found)
+        return found
+
+
+def view_collection(world: World, client):
+    published, _ = _collection(world, "published")
+    assert client.get(f"/collections/{published}").status_code == 200  # public for all
+    slug, title = _collection(world)
+    response = client.get(f"/collections/{slug}")
+    return response, response.status_code == 200 and title in response.get_data(as_text=True)
+
+
+def create_collection(world: World, client):
+    title = _slug("Coal phase-out stories")
+    response = client.post("/curate/collections/new", data={"title": title, "status": "draft"})
+    with world.context():
+        return response, db.session.scalar(
+            select(Collection).where(Collection.title == title)) is not None
+
+
+def edit_collection(world: World, client):
+    slug, _ = _collection(world)
+    response = client.post(f"/curate/collections/{slug}",
+                           data={"title": "Renamed set", "status": "draft"})
+    return response, _collection_row(world, slug).title == "Renamed set"
+
+
+def publish_collection(world: World, client):
+    slug, title = _collection(world)
+    response = client.post(f"/curate/collections/{slug}",
+                           data={"title": title, "status": "published"})
+    return response, _collection_row(world, slug).status == "published"
+
+
+def delete_collection(world: World, client):
+    slug, _ = _collection(world)
+    response = client.post(f"/curate/collections/{slug}/delete")
+    return response, _collection_row(world, slug) is None
+
+
+# -- user accounts ---------------------------------------------------------------------------
+
+def _target(world: World, *, active: bool, name: str = "") -> int:
+    """The one target account, reset for this cell."""
+    with world.context():
+        user = db.session.get(User, world.target_user_id)
+        user.active, user.name = active, name
+        db.session.commit()
+    return world.target_user_id
+
+
+def _target_row(world: World) -> User:
+    with world.context():
+        user = db.session.get(User, world.target_user_id)
+        db.session.expunge(user)
+        return user
+
+
+def view_users(world: World, client):
+    response = client.get("/admin/users")
+    body = response.get_data(as_text=True)
+    return response, response.status_code == 200 and "target@example.org" in body
+
+
+def create_user(world: World, client):
+    email = f"new-{next(_unique)}@example.org"
+    response = client.post("/admin/users", data={
+        "email": email, "password": "a long enough password", "role": "contributor",
+        "city": "dortmund"})
+    with world.context():
+        return response, db.session.scalar(select(User).where(User.email == email)) is not None
+
+
+def edit_user(world: World, client):
+    user_id = _target(world, active=True)
+    response = client.post(f"/admin/users/{user_id}", data={
+        "name": "Renamed", "role": "contributor", "city": "dortmund"})
+    return response, _target_row(world).name == "Renamed"
+
+
+def activate_user(world: World, client):
+    user_id = _target(world, active=False)
+    response = client.post(f"/admin/users/{user_id}/activate")
+    return response, _target_row(world).active
+
+
+def deactivate_user(world: World, client):
+    user_id = _target(world, active=True)
+    response = client.post(f"/admin/users/{user_id}/deactivate")
+    return response, not _target_row(world).active
+
+
+CHECKS = {
+    ("case study", "view"): view_case_study, ("case study", "create"): create_case_study,
+    ("case study", "edit"): edit_case_study, ("case study", "publish"): publish_case_study,
+    ("case study", "delete"): delete_case_study,
+    ("collection", "view"): view_collection, ("collection", "create"): create_collection,
+    ("collection", "edit"): edit_collection, ("collection", "publish"): publish_collection,
+    ("collection", "delete"): delete_collection,
+    ("user", "view"): view_users, ("user", "create"): create_user, ("user", "edit"): edit_user,
+    ("user", "publish"): activate_user, ("user", "delete"): deactivate_user,
+}
+
+
+@pytest.mark.parametrize("resource, action, role, expected", read_tables(),
+                         ids=lambda value: str(value).replace(" ", "-"))
+def test_permission_cell(world, resource, action, role, expected):
+    response, done = CHECKS[(resource, action)](world, world.clients[role])
+
+    location = response.headers.get("Location", "")
+    if expected == OK:
+        assert response.status_code in (200, 201, 204, 302), response.get_data(as_text=True)
+        assert not location.startswith("/login")
+        assert done, f"{role} may {action} a {resource}, but nothing changed"
+    elif expected == LOGIN:
+        assert response.status_code == 302 and location.startswith("/login"), location
+        assert not done
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:500]
+        assert not done, f"{role} may not {action} a {resource}, yet it changed"
+    if response.status_code == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
