@@ -61,6 +61,8 @@ def expand(text: str, thesaurus: Thesaurus) -> Expanded:
                 seen.add((language, stems))
                 boost = (PREF_BOOST if rank == 0 else ALT_BOOST) * weight
                 expansions.append(Expansion(language=language, text=label, boost=boost))
+    # Past the cap, the weakest go: alternative labels of related concepts first.
+    expansions.sort(key=lambda expansion: -expansion.boost)
     return Expanded(tuple(concepts), tuple(expansions[:MAX_EXPANSIONS]))
 
 

@@ -454,6 +454,13 @@ class SearchHitSchema(Schema):
     matched_languages = fields.List(fields.String())
 
 
+class RecognisedConceptSchema(Schema):
+    """A thesaurus concept the search recognised in q; label in the UI language."""
+
+    id = fields.String()
+    label = fields.String()
+
+
 class SearchPageSchema(Schema):
     total = fields.Integer()
     page = fields.Integer(attribute="request.page")
@@ -463,3 +470,7 @@ class SearchPageSchema(Schema):
     sort = fields.String(attribute="request.sort")
     hits = fields.List(fields.Nested(SearchHitSchema), attribute="items")
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetOptionSchema)))
+    # Extensions of the contract (optional for clients): a spelling suggestion for q
+    # (null when none) and the concepts q was expanded with, across languages.
+    did_you_mean = fields.String(allow_none=True)
+    concepts = fields.List(fields.Nested(RecognisedConceptSchema))

@@ -13,7 +13,7 @@ the caller passes the engine and the thesaurus.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from indexer import SearchEngine, SearchQuery, SearchResult
@@ -55,7 +55,7 @@ class Explanation:
     expansions: int = 0
     did_you_mean: str | None = None
     fuzzy_used: bool = False
-    closest_concepts: tuple[ConceptRef, ...] = field(default_factory=tuple)
+    closest_concepts: tuple[ConceptRef, ...] = ()
 
     def page_fields(self) -> dict:
         """The SearchPage's cross-language fields."""
@@ -71,7 +71,8 @@ class Explanation:
         lines = [f"the words {', '.join(self.words)} in {len(self.languages)} languages ({names})"]
         if self.concepts:
             labels = ", ".join(concept.label for concept in self.concepts)
-            lines.append(f"the concepts {labels}, with {self.expansions} labels in other languages")
+            lines.append(f"the concepts {labels} and related ones: {self.expansions} labels "
+                         "in all languages")
         else:
             lines.append("no thesaurus concept was recognised in the words")
         if self.fuzzy_used:
@@ -113,18 +114,25 @@ def search(engine: SearchEngine, search_request: SearchRequest,
     if typos:
         explanation.did_you_mean = corrected(query.text, typos)
     if typos or result.total < FEW_HITS:
-        # The words taken for typos stay: one may be a rare word the thesaurus lacks.
-        text = " ".join([explanation.did_you_mean, *typos]) if typos else query.text
-        retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
-        retried = engine.search(retry_query)
-        # On a tie the retry is kept too: when both found nothing, it tells all that was tried.
-        if retried.total >= result.total:
-            result = retried
-            explanation = replace(retry, did_you_mean=explanation.did_you_mean)
+        result, explanation = _retry(engine, search_request, thesaurus, typos, result,
+                                     explanation)
     if not result.total:
         explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
                                                 search_request.ui_lang)
     return result, explanation
+
+
+def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: SearchResult,
+           explanation: Explanation) -> tuple[SearchResult, Explanation]:
+    """The search again with the corrections and fuzzy matching; kept unless it finds less."""
+    # The words taken for typos stay: one may be a rare word the thesaurus lacks.
+    text = " ".join([explanation.did_you_mean, *typos]) if typos else search_request.q
+    retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
+    retried = engine.search(retry_query)
+    # On a tie the retry is kept too: when both found nothing, it tells all that was tried.
+    if retried.total < result.total:
+        return result, explanation
+    return retried, replace(retry, did_you_mean=explanation.did_you_mean)
 
 
 def _typos(engine: SearchEngine, query: SearchQuery, found: int, thesaurus: Thesaurus,

@@ -19,6 +19,7 @@ from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, Collection, Partnership, Translation
 from cityexchange.schemas import SearchParamsSchema
 from cityexchange.search_engine import get_engine
+from cityexchange.services import crosslang
 from cityexchange.services.outcomes import project_status_label
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, SearchQuery
@@ -73,6 +74,12 @@ class SearchPage:
     items: list[ResultItem]
     facets: dict[str, list[FacetOption]]
     active_filters: list[ActiveFilter] = field(default_factory=list)
+    # Cross-language search (services/crosslang.py): recognised concepts, corrections, what was tried.
+    did_you_mean: str | None = None
+    fuzzy_used: bool = False
+    concepts: list[crosslang.ConceptRef] = field(default_factory=list)
+    tried: list[str] = field(default_factory=list)
+    closest_concepts: list[crosslang.ConceptRef] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -115,7 +122,7 @@ def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchReq
 
 
 def search(request: SearchRequest) -> SearchPage:
-    result = get_engine().search(request.to_query())
+    result, explanation = crosslang.search(get_engine(), request, get_thesaurus())
     case_studies = _load_in_order([hit.id for hit in result.hits])
     items = [
         ResultItem(case_studies[hit.id], hit.score, hit.highlights, hit.matched_languages)
@@ -129,7 +136,7 @@ def search(request: SearchRequest) -> SearchPage:
     active = [ActiveFilter(name, value, labels.label(name, value))
               for name, values in request.filters.items() for value in values]
     return SearchPage(request=request, total=result.total, items=items, facets=facets,
-                      active_filters=active)
+                      active_filters=active, **explanation.page_fields())
 
 
 def _facet_options(name: str, values, request: SearchRequest,
