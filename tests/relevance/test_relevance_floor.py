@@ -1,0 +1,39 @@
+"""Relevance regression floor: nDCG@10 on the relevance collection (tests/relevance/,
+docs/relevance.md) must not fall below what was measured, less a small margin.
+
+Runs the same evaluation as `make eval` (bench/relevance.py): the corpus in a
+fresh index, every query through the portal's own code path.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.relevance import run_engine, summary
+from tests.conftest import elasticsearch_url
+
+# Measured (docs/relevance.md), both engines: cross 0.908, same 0.935; floors 0.03 below.
+FLOORS = {"cross": 0.87, "same": 0.90}
+# The two engines must rank alike (the goal: within 0.05 of each other).
+MAX_ENGINE_GAP = 0.05
+
+
+def check_floors(table: dict) -> None:
+    for kind, floor in FLOORS.items():
+        assert table[kind]["ndcg"] >= floor, (
+            f"{kind}-language nDCG@10 {table[kind]['ndcg']:.3f} fell below {floor}; "
+            "run `make eval` (--verbose) to see which queries moved")
+
+
+def test_embedded_engine_keeps_its_relevance():
+    check_floors(summary(run_engine("embedded")))
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_keeps_its_relevance_and_ranks_like_the_embedded_engine():
+    elasticsearch = summary(run_engine("elasticsearch", elasticsearch_url()))
+    check_floors(elasticsearch)
+    embedded = summary(run_engine("embedded"))
+    for kind in FLOORS:
+        gap = abs(elasticsearch[kind]["ndcg"] - embedded[kind]["ndcg"])
+        assert gap <= MAX_ENGINE_GAP, f"{kind}: the engines are {gap:.3f} apart in nDCG@10"
