@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 
 from tests.factories import make_case_study
+from tests.test_i18n import compiled_catalogue  # noqa: F401  (a fixture: the German .mo)
 
 
 @pytest.fixture
@@ -98,6 +99,13 @@ def test_an_empty_result_says_what_was_tried_and_offers_the_closest_topics(clien
     assert "No case study matches" in text
     assert "What was tried" in text and "7 languages" in text
     assert 'href="/search?topic=heatwave"' in response.get_data(as_text=True)
+
+
+def test_what_was_tried_speaks_the_ui_language(client, corpus, compiled_catalogue):  # noqa: F811
+    text = page_text(client.get("/search?q=hetawave&city=Lyon&ui_lang=de"))
+    assert "Meinten Sie heatwave?" in text
+    assert "Was versucht wurde" in text and "in 7 Sprachen" in text
+    assert "ähnliche Schreibweisen" in text
 
 
 def test_a_found_page_shows_no_empty_state_notes(client, corpus):

@@ -7,14 +7,16 @@ is no label word, lies close to one and matches nothing in the index is a
 typo: "hydorgen" -> did you mean "hydrogen"; the search is then retried with
 the correction and fuzzy matching, as it is when it finds (almost) nothing.
 
-Flask-free (the evaluation in bench/relevance.py runs it without an app):
-the caller passes the engine and the thesaurus.
+Needs no app (the evaluation in bench/relevance.py runs it without one): the
+caller passes the engine and the thesaurus.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+from flask_babel import gettext
 
 from indexer import SearchEngine, SearchQuery, SearchResult
 from indexer.analysis import (
@@ -64,20 +66,25 @@ class Explanation:
                 "closest_concepts": list(self.closest_concepts)}
 
     def tried(self) -> list[str]:
-        """Human-readable lines: words, languages, concepts expanded, corrections."""
+        """Human-readable lines, in the UI language: words, languages, concepts expanded,
+        corrections. (gettext outside a request leaves the English text.)"""
         if not self.words:
             return []
         names = ", ".join(LANGUAGE_NAMES[language] for language in self.languages)
-        lines = [f"the words {', '.join(self.words)} in {len(self.languages)} languages ({names})"]
+        lines = [gettext("the words %(words)s in %(count)d languages (%(names)s)",
+                         words=", ".join(self.words), count=len(self.languages), names=names)]
         if self.concepts:
-            labels = ", ".join(concept.label for concept in self.concepts)
-            lines.append(f"the concepts {labels} and related ones: {self.expansions} labels "
-                         "in all languages")
+            lines.append(gettext(
+                "the concepts %(labels)s and related ones: %(count)d labels in all languages",
+                labels=", ".join(concept.label for concept in self.concepts),
+                count=self.expansions))
         else:
-            lines.append("no thesaurus concept was recognised in the words")
-        if self.fuzzy_used:
-            spelling = f"'{self.did_you_mean}' and " if self.did_you_mean else ""
-            lines.append(f"{spelling}similar spellings (fuzzy matching)")
+            lines.append(gettext("no thesaurus concept was recognised in the words"))
+        if self.fuzzy_used and self.did_you_mean:
+            lines.append(gettext("'%(spelling)s' and similar spellings (fuzzy matching)",
+                                 spelling=self.did_you_mean))
+        elif self.fuzzy_used:
+            lines.append(gettext("similar spellings (fuzzy matching)"))
         return lines
 
 
