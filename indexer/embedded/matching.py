@@ -51,14 +51,20 @@ def subqueries(query: SearchQuery) -> list[Subquery]:
         stems = _stems(query.text, language)
         if stems:
             found.append(Subquery(language, any_term(stems), 1.0, frozenset(stems), tuple(stems)))
+    # Expansions of one language and boost share one query: BM25 of "a" OR "b"
+    # is the sum of the phrases' scores, as separate queries would add up.
+    grouped: dict[tuple[str, float], tuple[list[str], set[str]]] = {}
     for expansion in query.expansions:
         if expansion.language not in LANGUAGES:
             continue
         stems = analyze(expansion.text, expansion.language)[:MAX_QUERY_TERMS]
         if stems:
-            found.append(
-                Subquery(expansion.language, phrase(stems), expansion.boost, frozenset(stems))
-            )
+            phrases, all_stems = grouped.setdefault((expansion.language, expansion.boost),
+                                                    ([], set()))
+            phrases.append(phrase(stems))
+            all_stems.update(stems)
+    for (language, boost), (phrases, stems) in grouped.items():
+        found.append(Subquery(language, " OR ".join(phrases), boost, frozenset(stems)))
     return found
 
 
