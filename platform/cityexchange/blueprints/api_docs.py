@@ -7,14 +7,17 @@ so it documents exactly what the API validates.
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, current_app, render_template, request
+from markupsafe import Markup, escape
 
 from cityexchange.openapi import BASE_VARIABLE, get_spec
 
 bp = Blueprint("api_docs", __name__)
 
 REF_PREFIX = "#/components/schemas/"
+_CODE = re.compile(r"`([^`]+)`")
 CONSTRAINTS = (("minLength", "at least {} characters"), ("maxLength", "at most {} characters"),
                ("minimum", "≥ {}"), ("maximum", "≤ {}"), ("maxItems", "at most {} values"),
                ("pattern", "matches {}"))
@@ -26,10 +29,15 @@ def docs():
     base = request.host_url.rstrip("/") + spec["servers"][0]["url"]
     return render_template(
         "api/docs.html", spec=spec, base=base, base_variable=BASE_VARIABLE,
-        tags=_operations_by_tag(spec, base),
+        tags=_operations_by_tag(spec, base), code=inline_code,
         schemas=[(name, _properties(schema)) for name, schema in
                  sorted(spec["components"]["schemas"].items())],
     )
+
+
+def inline_code(text: str) -> Markup:
+    """`word` in the document's descriptions as <code>; everything else escaped."""
+    return Markup(_CODE.sub(r"<code>\1</code>", str(escape(text))))
 
 
 def _operations_by_tag(spec: dict, base: str) -> dict[str, list[dict]]:
