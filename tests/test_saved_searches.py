@@ -151,6 +151,16 @@ def test_many_new_case_studies_show_as_a_lower_bound(client, user, monkeypatch):
     assert new_count(client, saved_named("Everything")) == "2+"
 
 
+def test_counts_look_further_when_the_first_look_is_all_new(client, user, hydrogen,
+                                                           monkeypatch):
+    monkeypatch.setattr(saved_searches, "FIRST_LOOK", 2)
+    save(client, "Everything", "")
+    for title in ("Hydrogen ferry", "Hydrogen valley", "Heat pumps"):
+        make_case_study(title, city="Buffalo", language="en")
+
+    assert new_count(client, saved_named("Everything")) == "3"  # not "2", not the old one
+
+
 def test_counts_wait_while_search_is_down(tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file: the index directory cannot be created under it")
