@@ -275,7 +275,10 @@ def test_a_draft_is_readable_with_an_editors_token_only(client, dortmund, buffal
     assert client.get(url, headers=dortmund).get_json()["status"] == "draft"
     assert client.get(f"/api/v1/case-studies/{buffalo_draft.slug}",
                       headers=dortmund).status_code == 404
-    assert client.get(url, headers={"Authorization": "Bearer cx_wrong"}).status_code == 401
+    wrong = {"Authorization": "Bearer cx_wrong"}
+    assert client.get(url, headers=wrong).status_code == 401
+    published = make_case_study("Published heat pumps")
+    assert client.get(f"/api/v1/case-studies/{published.slug}", headers=wrong).status_code == 401
 
 
 # -- collections ----------------------------------------------------------------------------
@@ -296,6 +299,7 @@ def test_coordinator_creates_and_publishes_a_collection(client):
     assert created.status_code == 201, created.get_json()
     slug = created.get_json()["slug"]
     assert client.get(f"/api/v1/collections/{slug}").status_code == 404  # a draft
+    assert client.get(f"/api/v1/collections/{slug}", headers=coordinator).status_code == 200
     assert client.get("/api/v1/collections").get_json()["total"] == 0
 
     saved = client.put(f"/api/v1/collections/{slug}", headers=coordinator,

@@ -72,8 +72,9 @@ def case_studies():
 @bp.get("/case-studies/<slug>")
 def case_study(slug):
     """Drafts only for a caller who may edit them (token or session)."""
+    user = optional_user()  # a bad token is a 401 whatever the slug
     found = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
-    if found is None or not (found.is_published or can_edit_case_study(optional_user(), found)):
+    if found is None or not (found.is_published or can_edit_case_study(user, found)):
         abort(404, description=f"There is no published case study '{slug}'.")
     return jsonify(CaseStudyOutputSchema().dump(found))
 
@@ -132,8 +133,9 @@ def collections():
 @bp.get("/collections/<slug>")
 def collection(slug):
     """A draft is the curators' work in progress: for everyone else it does not exist."""
+    user = optional_user()
     found = collections_service.get_collection(slug)
-    if found is None or (found.status != "published" and not can_curate(optional_user())):
+    if found is None or (found.status != "published" and not can_curate(user)):
         abort(404, description=f"There is no published collection '{slug}'.")
     return jsonify(collections_service.CollectionSchema().dump(found))
 
