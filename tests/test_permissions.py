@@ -21,7 +21,6 @@ from sqlalchemy import select
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, Collection, User
 from cityexchange.services import collections as collections_service
-from cityexchange.services import user_admin
 from cityexchange.services.collections import CollectionInputSchema
 from cityexchange.settings import ROOT
 from tests.conftest import build_app, make_config

@@ -30,6 +30,7 @@ FIRST_LOOK = 10
 NAME_MAX = 100
 QUERY_MAX = 4_000
 SEARCH_PARAMETERS = ("q", "sort", *FACETS)
+TOO_LONG = "This search is too long to save; use fewer words or filters."
 
 
 class SavedSearchError(ValueError):
@@ -75,8 +76,8 @@ class SavedSearchInputSchema(Schema):
         unknown = EXCLUDE  # csrf_token
 
     name = _name_field()
-    query = fields.String(load_default="", validate=validate.Length(
-        max=QUERY_MAX, error="This search is too long to save; use fewer words or filters."))
+    query = fields.String(load_default="", validate=validate.Length(max=QUERY_MAX,
+                                                                    error=TOO_LONG))
 
     @pre_load
     def _strip(self, data, **kwargs):
@@ -90,6 +91,8 @@ class SavedSearchInputSchema(Schema):
         except ApiError as error:
             raise ValidationError(f"The search cannot be saved: {error.message}",
                                   "query") from error
+        if len(data["query"]) > QUERY_MAX:  # re-encoding may lengthen it a little
+            raise ValidationError(TOO_LONG, "query")
         return data
 
 
