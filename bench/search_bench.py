@@ -60,12 +60,16 @@ def load_portal(size: int, workdir: Path):
     from cityexchange.services.importer import import_lines
     from cityexchange.services.indexing import rebuild_index
 
-    path = corpus.write_jsonl(workdir / "corpus.jsonl", size)
     app = make_app(workdir, index_after_commit=False)
+    imported = workdir / f"imported-{size}"  # a kept --workdir skips the import
     started = time.perf_counter()
-    with app.app_context(), path.open(encoding="utf-8") as stream:
-        report = import_lines(stream, publish=True)
-        assert not report.errors, report.errors[:3]
+    with app.app_context():
+        if not imported.exists():
+            path = corpus.write_jsonl(workdir / "corpus.jsonl", size)
+            with path.open(encoding="utf-8") as stream:
+                report = import_lines(stream, publish=True)
+            assert not report.errors, report.errors[:3]
+            imported.touch()
         rebuild_index()
         db.session.remove()
     return app, time.perf_counter() - started
@@ -119,12 +123,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=Path, help="write cProfile stats per run into DIR")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the portal databases here and reuse them on the next run")
     args = parser.parse_args()
     queries = corpus.query_mix(args.queries)
     rows = []
     for size in sorted(set(args.sizes) | set(args.api_sizes)):
         with tempfile.TemporaryDirectory(prefix=f"cityex-bench-{size}-") as scratch:
-            workdir = Path(scratch)
+            workdir = args.workdir / str(size) if args.workdir else Path(scratch)
+            workdir.mkdir(parents=True, exist_ok=True)
             runs = [bench_engine] if size in args.sizes else []
             runs += [bench_api] if size in args.api_sizes else []
             for run in runs:
