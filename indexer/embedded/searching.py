@@ -38,7 +38,10 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
             # Only punctuation or symbols: nothing can match.
             return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
         relevance = query.sort == "relevance"
-        matches = [_match(connection, snapshot, part, scored=relevance) for part in parts]
+        # A narrow filter: find the matches unscored, then score only the filtered ones.
+        narrow = relevance and _narrow(snapshot, selected)
+        matches = [_match(connection, snapshot, part, scored=relevance and not narrow)
+                   for part in parts]
         by_part = [found for found, _complete in matches]
         scores = _add_up(by_part)
         matched = bitsets.from_ids(scores) & snapshot.all_docs
@@ -46,9 +49,11 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
     for bits in selected.values():
         found &= bits
     total = found.bit_count()
-    if scores is not None and relevance and not all(complete for _, complete in matches):
-        ranked = bitsets.from_ids([i for i, score in scores.items() if score > 0.0]) & found
-        if ranked.bit_count() < min(total, query.offset + query.per_page):
+    if scores is not None and narrow:
+        by_part = _scored_within(connection, parts, bitsets.ids_of(found))
+        scores = _add_up(by_part)
+    elif scores is not None and relevance and not all(complete for _, complete in matches):
+        if _ranked_short(scores, found, min(total, query.offset + query.per_page)):
             by_part = _fully_scored(connection, parts)
             scores = _add_up(by_part)
     page = _page(connection, snapshot, query, scores, found, total)
@@ -103,6 +108,40 @@ def _match(connection: sqlite3.Connection, snapshot: Snapshot, part: matching.Su
     if rare:
         scores.update(_scored(connection, table, matching.any_term(rare), part.weight))
     return scores, False
+
+
+def _narrow(snapshot: Snapshot, selected: dict[str, int]) -> bool:
+    """Filters that keep under a quarter of the documents."""
+    if not selected:
+        return False
+    kept = snapshot.all_docs
+    for bits in selected.values():
+        kept &= bits
+    return kept.bit_count() * 4 < len(snapshot.published)
+
+
+def _scored_within(connection: sqlite3.Connection, parts: list[matching.Subquery],
+                   ids: list[int]) -> list[dict[int, float]]:
+    """BM25 of the parts for the documents `ids` only: FTS5 finds its matches
+    unscored, the join keeps those in temp.wanted, and only they are scored."""
+    connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+    connection.execute("DELETE FROM temp.wanted")
+    connection.executemany("INSERT INTO temp.wanted (id) VALUES (?)", [(i,) for i in ids])
+    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    by_part = []
+    for part in parts:
+        table = fts_table(part.language)
+        by_part.append(dict(_cursor(connection).execute(
+            f"SELECT {table}.rowid, -bm25({table}, {weights}) * ? FROM temp.wanted "
+            f"JOIN {table} ON {table}.rowid = temp.wanted.id WHERE {table} MATCH ?",
+            (part.weight, part.expression))))
+    return by_part
+
+
+def _ranked_short(scores: dict[int, float], found: int, wanted: int) -> bool:
+    """Fewer found documents have a score than the page needs (the rest are common-only)."""
+    ranked = bitsets.from_ids([i for i, score in scores.items() if score > 0.0]) & found
+    return ranked.bit_count() < wanted
 
 
 def _fully_scored(connection, parts: list[matching.Subquery]) -> list[dict[int, float]]:
@@ -171,6 +210,8 @@ def _by_relevance(snapshot: Snapshot, scores: dict[int, float], found: int, tota
                   wanted: int) -> list[int]:
     if total == len(scores):
         candidates = scores
+    elif total * 8 < len(scores):  # a narrow filter: walk its few ids
+        candidates = {i: scores[i] for i in bitsets.ids_of(found) if i in scores}
     else:
         members = bitsets.as_bytes(found)
         candidates = {i: s for i, s in scores.items() if bitsets.contains(members, i)}
