@@ -24,14 +24,23 @@ def _marked_words(text: str, language: str, stems: set[str]) -> tuple[list[re.Ma
     Each distinct word is analysed once; the page's hits are long texts with
     few matches, so everything per word stays a C-level loop.
     """
-    words = list(_WORD.finditer(text))
     tokens = _WORD.findall(text.casefold())
-    if len(tokens) != len(words):  # casefolding split a word differently
-        tokens = [word.group(0).casefold() for word in words]
     distinct = list(set(tokens))
     forms = {token for token, token_stems in zip(distinct, analyze_words(distinct, language))
              if not stems.isdisjoint(token_stems)}
+    if not forms:  # most titles and summaries: no need for the words' positions
+        return [], []
+    words = list(_WORD.finditer(text))
+    if len(tokens) != len(words):  # casefolding split a word differently
+        tokens = [word.group(0).casefold() for word in words]
+        return _marked_words_of(words, tokens, language, stems)
     return words, [i for i, token in enumerate(tokens) if token in forms]
+
+
+def _marked_words_of(words, tokens, language, stems) -> tuple[list[re.Match], list[int]]:
+    analysed = analyze_words(tokens, language)
+    return words, [i for i, token_stems in enumerate(analysed)
+                   if not stems.isdisjoint(token_stems)]
 
 
 def _render(text: str, words: list[re.Match], positions: list[int], start: int, end: int) -> str:
