@@ -6,6 +6,8 @@ production, and a handful of case studies made through the services.
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import shutil
 import threading
@@ -38,23 +40,32 @@ def _seed() -> None:
                         body=f"The brownfield site in {city} was cleaned up and reused.")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Base URL of the portal, served on a free port of 127.0.0.1."""
-    app = build_app(make_config(tmp_path_factory.mktemp("browser-app"), WTF_CSRF_ENABLED=True))
+@contextlib.contextmanager
+def serve_portal(directory, seed):
+    """A portal (CSRF on) with its own database and index, served on a free local port."""
+    app = build_app(make_config(directory, WTF_CSRF_ENABLED=True))
     with app.app_context():
-        _seed()
+        seed()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        app.extensions["search_engine"].close()
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            app.extensions["search_engine"].close()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Base URL of the portal, served on a free port of 127.0.0.1."""
+    with serve_portal(tmp_path_factory.mktemp("browser-app"), _seed) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from cityexchange.extensions import db
 from cityexchange.services import collections as service
-from tests.conftest import build_app, make_config
+from tests.browser.conftest import serve_portal
 from tests.factories import make_case_study, make_user
 
 pytestmark = pytest.mark.browser
@@ -34,20 +31,8 @@ def _seed() -> None:
 @pytest.fixture(scope="module")
 def curation_server(tmp_path_factory):
     """A portal of its own (CSRF on), so this module's changes touch no other scenario."""
-    app = build_app(make_config(tmp_path_factory.mktemp("curation-app"), WTF_CSRF_ENABLED=True))
-    with app.app_context():
-        _seed()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="curation-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        app.extensions["search_engine"].close()
-        db.engine.dispose()
+    with serve_portal(tmp_path_factory.mktemp("curation-app"), _seed) as url:
+        yield url
 
 
 @pytest.fixture
