@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from indexer.analysis import LANGUAGES, analyze, fold, tokenize
+from indexer.analysis import LANGUAGES, analyze, analyze_words, fold, tokenize
 from indexer.spelling import Speller
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -54,6 +55,10 @@ class Thesaurus:
                     if stems:
                         self._phrases.setdefault((language, stems), concept.id)
         self._max_phrase = max((len(key[1]) for key in self._phrases), default=1)
+        # language -> stems that start a label: most positions of a text start none.
+        self._starts: dict[str, frozenset[str]] = {
+            language: frozenset(stems[0] for lang, stems in self._phrases if lang == language)
+            for language in LANGUAGES}
 
     @classmethod
     def load(cls, path: str | Path) -> Thesaurus:
@@ -93,10 +98,11 @@ class Thesaurus:
         ("Kreislaufwirtschaft") does not also name its parts' concepts.
         """
         stems, words = self._stems_by_word(text, language)
+        starts = self._starts.get(language, frozenset())
         found: list[LabelSpan] = []
         start = 0
         while start < len(stems):
-            matched = self._longest_label(stems, start, language)
+            matched = self._longest_label(stems, start, language) if stems[start] in starts else None
             if matched is None:
                 start += 1
                 continue
@@ -104,7 +110,7 @@ class Thesaurus:
             last = words[start + length - 1]
             found.append(LabelSpan(concept_id, words[start], last + 1))
             # Go on after the last word covered, skipping its compound parts.
-            start = words.index(last) + words.count(last)
+            start = bisect_right(words, last)
         return found
 
     def _longest_label(self, stems: list[str], start: int, language: str):
@@ -120,8 +126,8 @@ class Thesaurus:
         stem the number of the word it comes from."""
         stems: list[str] = []
         words: list[int] = []
-        for number, token in enumerate(tokenize(text)):
-            analysed = analyze(token, language)
+        # One analysis of the whole text (cached per word) instead of one per token.
+        for number, analysed in enumerate(analyze_words(tokenize(text), language)):
             stems += analysed
             words += [number] * len(analysed)
         return stems, words
