@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from html import unescape
 
 import nh3
@@ -32,8 +35,32 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(clean)
 
 
+# Within reuse_plain_text(): text -> plain text, so each text is rendered once.
+_reuse: ContextVar[dict[str, str] | None] = ContextVar("plain_text_reuse", default=None)
+
+
+@contextmanager
+def reuse_plain_text() -> Iterator[None]:
+    """Render each distinct text once inside the block (an import batch renders a
+    body for concept tagging and again for its search document)."""
+    token = _reuse.set({})
+    try:
+        yield
+    finally:
+        _reuse.reset(token)
+
+
 def plain_text(text: str | None) -> str:
     """Markdown reduced to its words, for search documents and snippets."""
+    memo = _reuse.get()
+    if memo is None:
+        return _plain_text(text)
+    if text not in memo:
+        memo[text] = _plain_text(text)
+    return memo[text]
+
+
+def _plain_text(text: str | None) -> str:
     html = _md.render(text or "")
     # nh3 leaves entities escaped; the document holds plain text, escaped again on output.
     return re.sub(r"\s+", " ", unescape(nh3.clean(html, tags=set()))).strip()

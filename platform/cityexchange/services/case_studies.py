@@ -35,13 +35,16 @@ def find_city(name_or_slug: str) -> City | None:
 
 
 def resolve_partners(names: list[str], *, create_missing: bool = False,
-                     country: str = "") -> list[City]:
-    """Partner cities by name; unknown names are created (import) or an error (forms)."""
+                     country: str = "", find=find_city) -> list[City]:
+    """Partner cities by name; unknown names are created (import) or an error (forms).
+
+    `find` looks a name up (a batch passes cities it read at once).
+    """
     from cityexchange.services.cities import get_or_create_city
 
     cities = []
     for name in names:
-        city = find_city(name)
+        city = find(name)
         if city is None:
             if not create_missing:
                 raise ValueError(f"unknown partner city '{name}'")
@@ -72,18 +75,17 @@ def _snapshot(case_study: CaseStudy) -> dict:
 
 def _record(case_study: CaseStudy, author, action: str) -> None:
     """Bump the revision, keep a snapshot, and enqueue for the index if it matters."""
+    fields_ = revision_fields(case_study, author, action)
+    db.session.flush()
+    db.session.add(Revision(case_study_id=case_study.id, **fields_))
+
+
+def revision_fields(case_study: CaseStudy, author, action: str) -> dict:
+    """Bump the revision; the new Revision row's fields but its case study id."""
     case_study.revision = (case_study.revision or 0) + 1
     case_study.updated_at = utcnow()
-    db.session.flush()
-    db.session.add(
-        Revision(
-            case_study_id=case_study.id,
-            number=case_study.revision,
-            author_id=getattr(author, "id", None),
-            action=action,
-            snapshot=_snapshot(case_study),
-        )
-    )
+    return {"number": case_study.revision, "author_id": getattr(author, "id", None),
+            "action": action, "snapshot": _snapshot(case_study), "created_at": utcnow()}
 
 
 def record_change(case_study: CaseStudy, author, action: str) -> None:
@@ -98,8 +100,12 @@ def enqueue(case_study_id: int, op: str = "index") -> None:
     db.session.add(OutboxEntry(op=op, case_study_id=case_study_id))
 
 
-def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: bool) -> None:
-    """Copy validated input (CaseStudyInputSchema) onto a case study."""
+def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: bool,
+                 partners: list[City] | None = None) -> None:
+    """Copy validated input (CaseStudyInputSchema) onto a case study.
+
+    `partners`: the partner cities when the caller resolved them already.
+    """
     case_study.title = data["title"]
     case_study.summary = data.get("summary") or ""
     case_study.body = data.get("body") or ""
@@ -108,12 +114,10 @@ def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: 
     case_study.year = data.get("year")
     case_study.topics = list(data.get("topics") or [])
     apply_outcomes(case_study, data)
-    case_study.partners = [
-        city
-        for city in resolve_partners(data.get("partners") or [],
-                                     create_missing=create_missing_partners)
-        if city.id != case_study.city_id
-    ]
+    if partners is None:
+        partners = resolve_partners(data.get("partners") or [],
+                                    create_missing=create_missing_partners)
+    case_study.partners = [city for city in partners if city.id != case_study.city_id]
     wanted = data.get("translations") or {}
     case_study.translations = [
         _updated_translation(case_study, language, fields_)
@@ -135,13 +139,8 @@ def create_case_study(data: dict, *, city: City, author=None, publish: bool = Fa
                       create_missing_partners: bool = False, commit: bool = True) -> CaseStudy:
     # The slug query autoflushes: pick it before the new object joins city.case_studies.
     slug = data.get("slug") or unique_slug(CaseStudy, data["title"])
-    case_study = CaseStudy(city=city, city_id=city.id, revision=0, status="draft", slug=slug,
-                           created_by_id=getattr(author, "id", None))
-    db.session.add(case_study)
-    apply_fields(case_study, data, create_missing_partners=create_missing_partners)
-    if publish:
-        case_study.status = "published"
-        case_study.published_at = utcnow()
+    case_study = new_case_study(data, slug=slug, city=city, author=author, publish=publish,
+                                create_missing_partners=create_missing_partners)
     _record(case_study, author, "create")
     if publish:
         enqueue(case_study.id)
@@ -150,13 +149,37 @@ def create_case_study(data: dict, *, city: City, author=None, publish: bool = Fa
     return case_study
 
 
-def update_case_study(case_study: CaseStudy, data: dict, *, author=None,
-                      create_missing_partners: bool = False, publish: bool | None = None,
-                      commit: bool = True) -> CaseStudy:
-    apply_fields(case_study, data, create_missing_partners=create_missing_partners)
+def new_case_study(data: dict, *, slug: str, city: City, author=None, publish: bool = False,
+                   create_missing_partners: bool = False,
+                   partners: list[City] | None = None) -> CaseStudy:
+    """A case study from validated input, in the session; its revision is not recorded yet."""
+    case_study = CaseStudy(city=city, city_id=city.id, revision=0, status="draft", slug=slug,
+                           created_by_id=getattr(author, "id", None))
+    db.session.add(case_study)
+    apply_fields(case_study, data, create_missing_partners=create_missing_partners,
+                 partners=partners)
+    if publish:
+        case_study.status = "published"
+        case_study.published_at = utcnow()
+    return case_study
+
+
+def revise_case_study(case_study: CaseStudy, data: dict, *, publish: bool | None = None,
+                      create_missing_partners: bool = False,
+                      partners: list[City] | None = None) -> None:
+    """New input onto a case study; its revision is not recorded yet."""
+    apply_fields(case_study, data, create_missing_partners=create_missing_partners,
+                 partners=partners)
     if publish and not case_study.is_published:
         case_study.status = "published"
         case_study.published_at = case_study.published_at or utcnow()
+
+
+def update_case_study(case_study: CaseStudy, data: dict, *, author=None,
+                      create_missing_partners: bool = False, publish: bool | None = None,
+                      commit: bool = True) -> CaseStudy:
+    revise_case_study(case_study, data, publish=publish,
+                      create_missing_partners=create_missing_partners)
     _record(case_study, author, "save")
     if case_study.is_published:
         enqueue(case_study.id)

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from cityexchange.extensions import db
+from cityexchange.markdown import reuse_plain_text
 from cityexchange.models import CaseStudy
 from cityexchange.schemas import ImportLineSchema
 from cityexchange.services import case_studies, indexing
+from cityexchange.services.case_study_batch import Line, Outcome, save_lines
 from cityexchange.services.case_studies import find_city
 from cityexchange.services.cities import get_or_create_city
 
@@ -72,29 +74,56 @@ def import_lines(stream: Iterable[str | bytes], *, publish: bool = False,
                  author=None) -> ImportReport:
     """Import every valid line; report the others with their line number and reason.
 
-    Each line runs in a savepoint, so a rejected line leaves nothing behind.
+    Valid lines are saved BATCH_SIZE at a time, one transaction each (then the
+    index is updated); a rejected line leaves nothing behind.
     """
     schema = ImportLineSchema()
     report = ImportReport()
-    pending = 0
+    lines: list[Line] = []
+    errors: list[LineError] = []
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
         try:
-            data = _parse(raw, schema)
-            with db.session.begin_nested():
-                created = _import_one(data, publish=publish, author=author)
-        except (ValueError, SQLAlchemyError) as error:
-            report.errors.append(LineError(number, str(error).splitlines()[0]))
+            lines.append(Line(number, _parse(raw, schema)))
+        except ValueError as error:
+            errors.append(LineError(number, str(error).splitlines()[0]))
             continue
-        report.created += created
-        report.updated += not created
-        pending += 1
-        if pending >= BATCH_SIZE:
-            _flush_batch()
-            pending = 0
-    _flush_batch()
+        if len(lines) >= BATCH_SIZE:
+            _import_batch(lines, errors, report, publish=publish, author=author)
+            lines, errors = [], []
+    _import_batch(lines, errors, report, publish=publish, author=author)
     return report
+
+
+def _import_batch(lines: list[Line], errors: list[LineError], report: ImportReport, *,
+                  publish: bool, author) -> None:
+    """Save the lines and commit; errors (parsing ones given) go to the report in line order."""
+    with reuse_plain_text():  # tagging and the search documents render each text once
+        try:
+            with db.session.begin_nested():
+                outcomes = save_lines(lines, publish=publish, author=author)
+        except SQLAlchemyError:
+            # E.g. a slug taken meanwhile by another writer: line by line finds which.
+            outcomes = [_import_alone(line, publish=publish, author=author) for line in lines]
+        for outcome in outcomes:
+            if outcome.error is not None:
+                errors.append(LineError(outcome.number, outcome.error))
+            else:
+                report.created += outcome.created
+                report.updated += not outcome.created
+        report.errors += sorted(errors, key=lambda error: error.line)
+        _flush_batch()
+
+
+def _import_alone(line: Line, *, publish: bool, author) -> Outcome:
+    """One line in its own savepoint (the path when a batch fails at the database)."""
+    try:
+        with db.session.begin_nested():
+            created = _import_one(line.data, publish=publish, author=author)
+    except (ValueError, SQLAlchemyError) as error:
+        return Outcome(line.number, error=str(error).splitlines()[0])
+    return Outcome(line.number, created=created)
 
 
 def _city_for(data: dict):
