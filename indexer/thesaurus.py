@@ -54,11 +54,12 @@ class Thesaurus:
                     stems = tuple(analyze(label, language))
                     if stems:
                         self._phrases.setdefault((language, stems), concept.id)
-        self._max_phrase = max((len(key[1]) for key in self._phrases), default=1)
-        # language -> stems that start a label: most positions of a text start none.
-        self._starts: dict[str, frozenset[str]] = {
-            language: frozenset(stems[0] for lang, stems in self._phrases if lang == language)
-            for language in LANGUAGES}
+        # language -> first stem of a label -> its longest label's length: most
+        # positions of a text start no label, the others need few lengths tried.
+        self._starts: dict[str, dict[str, int]] = {language: {} for language in LANGUAGES}
+        for language, stems in self._phrases:
+            starts = self._starts.setdefault(language, {})
+            starts[stems[0]] = max(starts.get(stems[0], 0), len(stems))
 
     @classmethod
     def load(cls, path: str | Path) -> Thesaurus:
@@ -98,11 +99,12 @@ class Thesaurus:
         ("Kreislaufwirtschaft") does not also name its parts' concepts.
         """
         stems, words = self._stems_by_word(text, language)
-        starts = self._starts.get(language, frozenset())
+        starts = self._starts.get(language, {})
         found: list[LabelSpan] = []
         start = 0
         while start < len(stems):
-            matched = self._longest_label(stems, start, language) if stems[start] in starts else None
+            longest = starts.get(stems[start])
+            matched = self._longest_label(stems, start, language, longest) if longest else None
             if matched is None:
                 start += 1
                 continue
@@ -113,8 +115,8 @@ class Thesaurus:
             start = bisect_right(words, last)
         return found
 
-    def _longest_label(self, stems: list[str], start: int, language: str):
-        for length in range(min(self._max_phrase, len(stems) - start), 0, -1):
+    def _longest_label(self, stems: list[str], start: int, language: str, longest: int):
+        for length in range(min(longest, len(stems) - start), 0, -1):
             concept_id = self._phrases.get((language, tuple(stems[start:start + length])))
             if concept_id:
                 return concept_id, length
