@@ -27,8 +27,11 @@ log = logging.getLogger(__name__)
 GONE_VERSION = 2**62
 
 
-def build_document(case_study: CaseStudy) -> SearchDocument:
-    """The one place a case study becomes a search document."""
+def build_document(case_study: CaseStudy, collections: list[str] | None = None) -> SearchDocument:
+    """The one place a case study becomes a search document.
+
+    `collections`: its collection slugs when the caller read them for many at once.
+    """
     texts = {
         case_study.language: LanguageText(
             title=case_study.title,
@@ -55,7 +58,8 @@ def build_document(case_study: CaseStudy) -> SearchDocument:
         # Contributors' topics and the thesaurus concepts found in the text.
         topics=tuple(case_study.all_topics),
         partnerships=tuple(_partnership_slugs(case_study)),
-        collections=tuple(_collection_slugs(case_study.id)),
+        collections=tuple(_collection_slugs(case_study.id) if collections is None
+                          else collections),
         published_at=case_study.published_at,
         extra_facets=outcome_facets(case_study),
     )
@@ -84,6 +88,23 @@ def _collection_slugs(case_study_id: int) -> list[str]:
             .order_by(Collection.slug)
         )
     )
+
+
+def _collection_slugs_of(ids) -> dict[int, list[str]]:
+    """_collection_slugs for many case studies in one query."""
+    slugs: dict[int, list[str]] = {}
+    for case_study_id, slug in db.session.execute(
+        select(CollectionItem.case_study_id, Collection.slug)
+        .join(Collection)
+        .where(
+            CollectionItem.case_study_id.in_(ids),
+            CollectionItem.state == "accepted",
+            Collection.status == "published",
+        )
+        .order_by(Collection.slug)
+    ):
+        slugs.setdefault(case_study_id, []).append(slug)
+    return slugs
 
 
 def _load_case_studies(ids) -> dict[int, CaseStudy]:
@@ -140,11 +161,12 @@ def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
 
 def _push(engine, ids: set[int]) -> tuple[int, int]:
     case_studies = _load_case_studies(ids)
+    collections = _collection_slugs_of(ids)
     documents, deletions = [], []
     for case_study_id in sorted(ids):
         case_study = case_studies.get(case_study_id)
         if case_study is not None and case_study.is_published:
-            documents.append(build_document(case_study))
+            documents.append(build_document(case_study, collections.get(case_study_id, [])))
         else:
             version = case_study.revision if case_study is not None else GONE_VERSION
             deletions.append(Deletion(id=case_study_id, version=version))
