@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -57,9 +58,12 @@ class Thesaurus:
         # language -> first stem of a label -> its longest label's length: most
         # positions of a text start no label, the others need few lengths tried.
         self._starts: dict[str, dict[str, int]] = {language: {} for language in LANGUAGES}
-        for language, stems in self._phrases:
+        # language -> stemmed label tokens -> concept id (the same as _phrases)
+        self._labels: dict[str, dict[tuple[str, ...], str]] = {language: {} for language in LANGUAGES}
+        for (language, stems), concept_id in self._phrases.items():
             starts = self._starts.setdefault(language, {})
             starts[stems[0]] = max(starts.get(stems[0], 0), len(stems))
+            self._labels.setdefault(language, {})[stems] = concept_id
 
     @classmethod
     def load(cls, path: str | Path) -> Thesaurus:
@@ -100,38 +104,40 @@ class Thesaurus:
         """
         stems, words = self._stems_by_word(text, language)
         starts = self._starts.get(language, {})
+        labels = self._labels.get(language, {})
         found: list[LabelSpan] = []
-        start = 0
-        while start < len(stems):
-            longest = starts.get(stems[start])
-            matched = self._longest_label(stems, start, language, longest) if longest else None
+        resume = 0
+        for start in [i for i, stem in enumerate(stems) if stem in starts]:
+            if start < resume:
+                continue
+            matched = self._longest_label(stems, start, labels, starts[stems[start]])
             if matched is None:
-                start += 1
                 continue
             concept_id, length = matched
             last = words[start + length - 1]
             found.append(LabelSpan(concept_id, words[start], last + 1))
             # Go on after the last word covered, skipping its compound parts.
-            start = bisect_right(words, last)
+            resume = bisect_right(words, last)
         return found
 
-    def _longest_label(self, stems: list[str], start: int, language: str, longest: int):
+    @staticmethod
+    def _longest_label(stems: list[str], start: int, labels: dict, longest: int):
         for length in range(min(longest, len(stems) - start), 0, -1):
-            concept_id = self._phrases.get((language, tuple(stems[start:start + length])))
+            concept_id = labels.get(tuple(stems[start:start + length]))
             if concept_id:
                 return concept_id, length
         return None
 
     @staticmethod
-    def _stems_by_word(text: str, language: str) -> tuple[list[str], list[int]]:
+    def _stems_by_word(text: str, language: str) -> tuple[list[str], Sequence[int]]:
         """The analysed stems (a compound is followed by its parts), and for each
         stem the number of the word it comes from."""
-        stems: list[str] = []
-        words: list[int] = []
         # One analysis of the whole text (cached per word) instead of one per token.
-        for number, analysed in enumerate(analyze_words(tokenize(text), language)):
-            stems += analysed
-            words += [number] * len(analysed)
+        analysed = analyze_words(tokenize(text), language)
+        stems = [stem for word in analysed for stem in word]
+        if len(stems) == len(analysed):  # no compound parts: stem i is word i
+            return stems, range(len(stems))
+        words = [number for number, word in enumerate(analysed) for _stem in word]
         return stems, words
 
     def concepts_with_word(self, word: str) -> list[str]:
