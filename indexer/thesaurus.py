@@ -55,15 +55,17 @@ class Thesaurus:
                     stems = tuple(analyze(label, language))
                     if stems:
                         self._phrases.setdefault((language, stems), concept.id)
-        # language -> first stem of a label -> its longest label's length: most
-        # positions of a text start no label, the others need few lengths tried.
-        self._starts: dict[str, dict[str, int]] = {language: {} for language in LANGUAGES}
         # language -> stemmed label tokens -> concept id (the same as _phrases)
-        self._labels: dict[str, dict[tuple[str, ...], str]] = {language: {} for language in LANGUAGES}
+        self._labels: dict[str, dict[tuple[str, ...], str]] = {lang: {} for lang in LANGUAGES}
+        lengths: dict[str, dict[str, set[int]]] = {language: {} for language in LANGUAGES}
         for (language, stems), concept_id in self._phrases.items():
-            starts = self._starts.setdefault(language, {})
-            starts[stems[0]] = max(starts.get(stems[0], 0), len(stems))
             self._labels.setdefault(language, {})[stems] = concept_id
+            lengths.setdefault(language, {}).setdefault(stems[0], set()).add(len(stems))
+        # language -> first stem of a label -> lengths of such labels, longest first:
+        # most positions of a text start no label, the others need few lengths tried.
+        self._starts: dict[str, dict[str, tuple[int, ...]]] = {
+            language: {stem: tuple(sorted(found, reverse=True)) for stem, found in by_stem.items()}
+            for language, by_stem in lengths.items()}
 
     @classmethod
     def load(cls, path: str | Path) -> Thesaurus:
@@ -121,11 +123,12 @@ class Thesaurus:
         return found
 
     @staticmethod
-    def _longest_label(stems: list[str], start: int, labels: dict, longest: int):
-        for length in range(min(longest, len(stems) - start), 0, -1):
-            concept_id = labels.get(tuple(stems[start:start + length]))
-            if concept_id:
-                return concept_id, length
+    def _longest_label(stems: list[str], start: int, labels: dict, lengths: tuple[int, ...]):
+        for length in lengths:
+            if start + length <= len(stems):
+                concept_id = labels.get(tuple(stems[start:start + length]))
+                if concept_id:
+                    return concept_id, length
         return None
 
     @staticmethod
