@@ -85,7 +85,8 @@ def test_the_indexer_gives_up_with_exit_code_2_keeps_the_rows_and_drains_once_ba
     down_app.config["ELASTICSEARCH_URL"] = elasticsearch_url()
     down_app.extensions["search_engine"].close()
     try:
-        result = runner.invoke(args=["indexer", "run", "--once"])
+        result = runner.invoke(args=["indexer", "run", "--once", "--max-attempts", "5",
+                                     "--poll", "0.1"])
         assert result.exit_code == 0, result.output
         assert outbox_ids() == []
         assert found(down_app.test_client(), "hydrogen") == [published.slug]
