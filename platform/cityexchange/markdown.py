@@ -60,7 +60,18 @@ def plain_text(text: str | None) -> str:
     return memo[text]
 
 
+# One line without markup characters, not starting like a block (heading, list,
+# quote...): Markdown keeps it as it is, so rendering is skipped (same output).
+_MARKUP = re.compile(r"[\\`*_\[\]<>&\x00-\x1f\x7f]")
+_BLOCK_START = re.compile(r"\s*[#>\-+=|~\d]")
+_SPACES = re.compile(r"\s+")
+
+
 def _plain_text(text: str | None) -> str:
-    html = _md.render(text or "")
+    if not text:
+        return ""
+    if not _MARKUP.search(text) and not _BLOCK_START.match(text):
+        return _SPACES.sub(" ", text).strip()
+    html = _md.render(text)
     # nh3 leaves entities escaped; the document holds plain text, escaped again on output.
-    return re.sub(r"\s+", " ", unescape(nh3.clean(html, tags=set()))).strip()
+    return _SPACES.sub(" ", unescape(nh3.clean(html, tags=set()))).strip()

@@ -42,6 +42,7 @@ class CityLookup:
     def __init__(self, names: set[str]):
         self._by_name: dict[str, City] = {}
         self._by_slug: dict[str, City] = {}
+        self._found: dict[str, City | None] = {}  # name as given -> find()
         keys = {name.strip() for name in names}
         lowered = {key.lower() for key in keys}
         if keys:
@@ -55,6 +56,7 @@ class CityLookup:
                 self._add(city, lower_name)
 
     def _add(self, city: City, lower_name: str) -> None:
+        self._found.clear()
         self._by_name.setdefault(lower_name, city)
         self._by_slug.setdefault(city.slug, city)
 
@@ -62,10 +64,16 @@ class CityLookup:
         self._add(city, db.session.scalar(select(func.lower(City.name)).where(City.id == city.id)))
 
     def forget(self, city: City) -> None:
+        self._found.clear()
         self._by_name = {key: c for key, c in self._by_name.items() if c is not city}
         self._by_slug = {key: c for key, c in self._by_slug.items() if c is not city}
 
     def find(self, name: str) -> City | None:
+        if name not in self._found:
+            self._found[name] = self._find(name)
+        return self._found[name]
+
+    def _find(self, name: str) -> City | None:
         key = name.strip()
         found = [self._by_name.get(key.lower()), self._by_slug.get(key.lower()),
                  self._by_slug.get(slugify(key))]
