@@ -75,7 +75,20 @@ class ElasticsearchEngine(SearchEngine):
             if not self.client.indices.exists_alias(name=self.alias):
                 name = self._create_physical()
                 self.client.indices.put_alias(index=name, name=self.alias)
+                self._settle_alias()
         self._alias_ready = True
+
+    def _settle_alias(self) -> None:
+        """Two processes (web, indexer) may both find no alias and both create an index.
+        Each then keeps the oldest of the alias's indexes and drops the others, so they
+        agree whichever runs first."""
+        targets = set(self.client.indices.get_alias(name=self.alias))
+        extra = [name for name in self._physical_indexes() if name in targets][1:]
+        if extra:
+            self.client.indices.update_aliases(actions=[
+                {"remove": {"index": name, "alias": self.alias}} for name in extra])
+            for name in extra:
+                self._drop_quietly(name)
 
     def _ensure_once(self) -> None:
         if not self._alias_ready:

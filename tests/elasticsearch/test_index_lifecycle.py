@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from indexer import SearchQuery
+from indexer.elasticsearch.engine import ElasticsearchEngine
 from indexer.engine import Deletion
+from tests.conftest import elasticsearch_url
 from tests.elasticsearch.conftest import document
 
 pytestmark = pytest.mark.elasticsearch
@@ -162,3 +164,25 @@ def test_a_failed_rebuild_leaves_the_live_index_alone_and_no_half_index(engine):
     assert physical_indexes(engine) == [live]
     assert alias_targets(engine) == [live]
     assert total(engine) == 2
+
+
+def test_two_processes_creating_the_index_at_once_agree_on_one(engine):
+    other = ElasticsearchEngine(elasticsearch_url(), prefix=engine.prefix)
+    start = threading.Barrier(2)
+
+    def ensure(e):
+        start.wait()
+        e.ensure_index()
+
+    threads = [threading.Thread(target=ensure, args=(e,)) for e in (engine, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    other.close()
+
+    [name] = physical_indexes(engine)
+    assert alias_targets(engine) == [name]
+    engine.index([document(1)])  # one write index behind the alias
+    engine.refresh()
+    assert total(engine) == 1
