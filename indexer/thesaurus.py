@@ -145,10 +145,18 @@ class Thesaurus:
 
     def concepts_with_word(self, word: str) -> list[str]:
         """Concept ids one of whose labels (any language) holds `word` (case-insensitive)."""
-        word = fold(word.casefold())
-        return [concept.id for concept in self.concepts.values()
-                if any(word in (fold(w.casefold()) for w in _WORD.findall(label))
-                       for language in LANGUAGES for label in concept.labels(language))]
+        return list(self._concepts_by_word.get(fold(word.casefold()), ()))
+
+    @cached_property
+    def _concepts_by_word(self) -> dict[str, tuple[str, ...]]:
+        """Folded label word -> concept ids, in thesaurus order (built once)."""
+        index: dict[str, list[str]] = {}
+        for concept in self.concepts.values():
+            words = {fold(w.casefold()) for language in LANGUAGES
+                     for label in concept.labels(language) for w in _WORD.findall(label)}
+            for word in words:
+                index.setdefault(word, []).append(concept.id)
+        return {word: tuple(ids) for word, ids in index.items()}
 
     def label_words(self) -> dict[str, set[str]]:
         """language -> every word of its labels, as written."""
