@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import func, select, text
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, OutboxEntry, Revision
 from cityexchange.services import importer
-from tests.factories import make_city
+from tests.factories import make_city, make_user
 from tests.test_import import case_study, count, found, line, run
 
 
@@ -60,3 +62,13 @@ def test_batches_commit_every_batch_size_lines(app, monkeypatch):
     # Each batch drained the outbox into the index after its commit.
     assert count(OutboxEntry) == 0
     assert db.session.scalar(select(func.count()).select_from(CaseStudy)) == 5
+
+
+def test_the_importing_user_is_the_author(app):
+    user = make_user("coordinator")
+
+    importer.import_lines(io.StringIO(line(slug="by-user")), author=user)
+
+    imported = case_study("by-user")
+    assert imported.created_by_id == user.id
+    assert [r.author_id for r in imported.revisions] == [user.id]

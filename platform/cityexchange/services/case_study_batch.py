@@ -94,7 +94,8 @@ def save_lines(lines: list[Line], *, publish: bool, author=None) -> list[Outcome
     with db.session.no_autoflush:
         for line in lines:
             try:
-                case_study, created = _stage(line.data, lookup, known, publish=publish)
+                case_study, created = _stage(line.data, lookup, known, publish=publish,
+                                              author=author)
             except ValueError as error:
                 outcomes.append(Outcome(line.number, error=str(error).splitlines()[0]))
                 continue
@@ -122,13 +123,14 @@ def _existing(slugs: set[str]) -> dict[str, CaseStudy]:
 
 
 def _stage(data: dict, lookup: CityLookup, known: dict[str, CaseStudy], *,
-           publish: bool) -> tuple[CaseStudy, bool]:
+           publish: bool, author) -> tuple[CaseStudy, bool]:
     """The line's case study, changed in the session; True when it is new."""
     city, partners = _cities(data, lookup)
     existing = known.get(data["slug"])
     if existing is None:
         case_study = case_studies.new_case_study(data, slug=data["slug"], city=city,
-                                                 publish=publish, partners=partners)
+                                                 author=author, publish=publish,
+                                                 partners=partners)
         known[data["slug"]] = case_study
         return case_study, True
     existing.city = city
