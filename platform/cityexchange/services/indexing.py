@@ -208,7 +208,8 @@ def published_documents(batch_size: int = 500) -> Iterator[SearchDocument]:
         for case_study_id in ids:
             yield build_document(case_studies[case_study_id])
         last_id = ids[-1]
-        db.session.expunge_all()
+        # No expunge: the session's identity map holds clean objects weakly, so
+        # memory stays flat, and objects the caller holds stay attached.
 
 
 def rebuild_index(engine=None) -> str:
