@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from marshmallow import ValidationError
+from werkzeug.serving import run_simple
 
 log = logging.getLogger("cityexchange.cli")
 
@@ -31,7 +32,8 @@ def register_commands(app: Flask) -> None:
 
 def _serve(host: str, port: int) -> None:
     click.echo(f"CityExchange portal on http://{host}:{port}/ (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside a `flask`/FlaskGroup command.
+    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
 
 @click.command()
