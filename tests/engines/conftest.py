@@ -1,7 +1,8 @@
 """The `engine` fixture: every contract test runs on each engine.
 
 Elasticsearch runs are marked `elasticsearch`; without a test cluster they
-fail (never skip). `pytest -m "not elasticsearch"` runs the embedded engine alone.
+fail: a missing cluster is an error, not a reason to leave them out.
+`pytest -m "not elasticsearch"` runs the embedded engine alone.
 """
 
 from __future__ import annotations
