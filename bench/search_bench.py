@@ -37,19 +37,7 @@ def bench_engine(size: int, workdir: Path, queries: list[dict], rounds: int,
     search_queries = [corpus.to_search_query(spec) for spec in queries]
     for query in search_queries:  # warm-up: page cache, statement cache
         engine.search(query)
-    profiler = cProfile.Profile() if profile else None
-    samples, cpu_samples = [], []
-    for _ in range(rounds):
-        for query in search_queries:
-            if profiler:
-                profiler.enable()
-            elapsed, cpu, _result = timed(engine.search, query)
-            if profiler:
-                profiler.disable()
-            samples.append(elapsed)
-            cpu_samples.append(cpu)
-    if profiler:
-        profiler.dump_stats(profile)
+    samples, cpu_samples = _measure(engine.search, search_queries, rounds, profile)
     engine.close()
     return _row("engine", size, build_seconds, samples, cpu_samples)
 
@@ -90,20 +78,26 @@ def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
 
     for query_string in params:
         get(query_string)
+    samples, cpu_samples = _measure(get, params, rounds, profile)
+    return _row("API", size, setup_seconds, samples, cpu_samples)
+
+
+def _measure(call, inputs: list, rounds: int, profile: Path | None) -> tuple[list, list]:
+    """Wall and CPU seconds of call(x) for every input, `rounds` times; cProfile on request."""
     profiler = cProfile.Profile() if profile else None
     samples, cpu_samples = [], []
     for _ in range(rounds):
-        for query_string in params:
+        for item in inputs:
             if profiler:
                 profiler.enable()
-            elapsed, cpu, _response = timed(get, query_string)
+            elapsed, cpu, _result = timed(call, item)
             if profiler:
                 profiler.disable()
             samples.append(elapsed)
             cpu_samples.append(cpu)
     if profiler:
         profiler.dump_stats(profile)
-    return _row("API", size, setup_seconds, samples, cpu_samples)
+    return samples, cpu_samples
 
 
 def _row(what: str, size: int, setup_seconds: float, samples, cpu_samples) -> dict:
