@@ -25,6 +25,16 @@ def elasticsearch_url() -> str:
     return url
 
 
+def assert_health_names_search_engine_down(response) -> None:
+    """/healthz answered 503 with the database up and the search engine down, with a reason."""
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["down"] == ["search_engine"]
+    assert body["database"]["status"] == "up"
+    assert body["search_engine"]["status"] == "down"
+    assert body["search_engine"]["error"]
+
+
 def unique_prefix() -> str:
     """A per-run index prefix, so parallel runs and leftovers never collide."""
     return f"cityex-test-{uuid.uuid4().hex[:10]}-"
