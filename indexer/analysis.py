@@ -6,11 +6,13 @@ import functools
 import json
 import re
 import unicodedata
+from importlib.resources import files
 from pathlib import Path
 
 import Stemmer
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+# config/ installed as the data package cityexchange_config (see pyproject.toml).
+CONFIG_DIR = Path(str(files("cityexchange_config")))
 STEM_OVERRIDES_PATH = CONFIG_DIR / "analysis" / "stem-overrides.json"
 THESAURUS_PATH = CONFIG_DIR / "thesaurus" / "concepts.json"
 # Languages whose compounds are split into dictionary words (as Elasticsearch's

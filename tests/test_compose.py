@@ -196,13 +196,43 @@ def test_compose_refuses_to_start_without_a_secret(compose, env_example, missing
         interpolate(compose, env)
 
 
-def test_dockerfile_builds_a_non_root_gunicorn_image():
+def _dockerfile_stages() -> list[list[str]]:
     lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
-    assert lines[[l.startswith("FROM") for l in lines].index(True)] == "FROM python:3.11-slim"
-    assert any("optional-dependencies']['postgres']" in line for line in lines)
-    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    stages: list[list[str]] = []
+    for line in lines:
+        if line.startswith("FROM "):
+            stages.append([])
+        if stages and line and not line.startswith("#"):
+            stages[-1].append(line)
+    return stages
+
+
+def test_dockerfile_builds_a_non_root_gunicorn_image():
+    final = _dockerfile_stages()[-1]
+    assert final[0] == "FROM python:3.11-slim"
+    assert any("optional-dependencies']['postgres']" in line for line in final)
+    users = [line.split()[1] for line in final if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
-    assert "cityexchange.wsgi:app" in next(line for line in lines if line.startswith("CMD"))
+    assert "cityexchange.wsgi:app" in next(line for line in final if line.startswith("CMD"))
+
+
+def test_the_image_installs_the_wheel_not_the_source_tree():
+    """The build stage makes the wheel from what tests/test_install.py builds it from;
+    the image installs that wheel like any package, with no checkout in it."""
+    from tests.test_install import SOURCES
+
+    build, final = _dockerfile_stages()
+    assert build[0] == "FROM python:3.11-slim AS build"
+    copied = {part for line in build if line.startswith("COPY ") for part in line.split()[1:-1]}
+    assert copied == set(SOURCES)
+    assert any(line.startswith("RUN pip wheel --no-deps") for line in build)
+    text = "\n".join(final)
+    assert "COPY --from=build /dist" in text
+    assert "pip install --no-deps /tmp/dist/cityexchange-*.whl" in text
+    assert " -e " not in text and not any(line.startswith("COPY . ") for line in final)
+    # The instance folder (SQLite, embedded index) is set and the app user may write it.
+    assert "CITYEX_INSTANCE_PATH=/srv/cityexchange/instance" in text
+    assert "chown cityex /srv/cityexchange/instance" in text
 
 
 def _free_port() -> int:

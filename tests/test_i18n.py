@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from cityexchange.settings import ROOT
 from tests.factories import make_case_study
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 CATALOGUE = ROOT / "translations" / "de" / "LC_MESSAGES"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,9 +23,10 @@ from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, Collection, User
 from cityexchange.services import collections as collections_service
 from cityexchange.services.collections import CollectionInputSchema
-from cityexchange.settings import ROOT
 from tests.conftest import build_app, make_config
 from tests.factories import make_case_study, make_city, make_user
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 DOC = ROOT / "docs" / "permissions.md"
 SECTIONS = {"Case studies of city A": "case study", "Collections": "collection",

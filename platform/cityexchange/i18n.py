@@ -23,9 +23,9 @@ def select_ui_language() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from cityexchange.settings import ROOT
+    from cityexchange.settings import TRANSLATIONS_DIR
 
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_ui_language)
     # Flask-Babel caches the locale on `g`; where one app context spans several
     # requests (the test client inside an app context), each request chooses anew.

@@ -5,15 +5,48 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
+from importlib.resources import files
 from pathlib import Path
 
-# The repository root: config/, templates/ and instance/ live here.
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG_DIR = ROOT / "config"
-TEMPLATE_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
-INSTANCE_DIR = ROOT / "instance"
 ENV_PREFIX = "CITYEX_"
+
+
+def package_folder(package: str) -> Path:
+    """The folder of a data package (pyproject.toml maps config/, templates/ ... onto them).
+
+    In a checkout it is the repository's folder, in an installed wheel the copy in
+    site-packages. Flask and Babel need real folders, not a zip archive.
+    """
+    folder = files(package)
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"{package} is not installed as a folder ({folder}): "
+                           "install CityExchange unpacked (pip install)")
+    return folder
+
+
+CONFIG_DIR = package_folder("cityexchange_config")
+TEMPLATE_DIR = package_folder("cityexchange.templates")
+STATIC_DIR = package_folder("cityexchange.static")
+TRANSLATIONS_DIR = package_folder("cityexchange.translations")
+
+
+def _instance_dir() -> Path:
+    """Where the SQLite file, the embedded index and the secret live by default.
+
+    CITYEX_INSTANCE_PATH if set; in a source checkout its instance/ folder; when
+    installed from a wheel Flask's convention, <prefix>/var/cityexchange-instance.
+    """
+    configured = os.environ.get(ENV_PREFIX + "INSTANCE_PATH")
+    if configured:
+        return Path(configured).resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "platform").is_dir():
+        return checkout / "instance"
+    return Path(sys.prefix) / "var" / "cityexchange-instance"
+
+
+INSTANCE_DIR = _instance_dir()
 
 
 def _coerce(raw: str, default):

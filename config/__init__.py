@@ -1,0 +1,1 @@
+"""Package data (see pyproject.toml): config/ is installed as a package and read with importlib.resources."""
