@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ES_PORT ?= 9200
+# `make demo PORT=5001 HOST=0.0.0.0`
+PORT ?= 5000
+HOST ?= 127.0.0.1
 
 .PHONY: demo test test-fast es-up es-down eval bench clean translations extract-translations
 
@@ -31,9 +34,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-## Run the portal with the embedded engine and demo data on http://127.0.0.1:5000
+## Run the portal with the embedded engine and demo data on http://$(HOST):$(PORT)
 demo: $(STAMP) translations
-	$(BIN)/cityex demo
+	$(BIN)/cityex demo --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite (starts and stops a throwaway Elasticsearch node)
 test: $(STAMP) translations

@@ -11,6 +11,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from marshmallow import ValidationError
 from werkzeug.serving import run_simple
 
+from cityexchange.logging_setup import use_console_logging
+
 log = logging.getLogger("cityexchange.cli")
 
 
@@ -42,6 +44,7 @@ def _serve(host: str, port: int) -> None:
 @with_appcontext
 def serve(host, port):
     """Run the portal (development server; gunicorn in production)."""
+    use_console_logging()
     _serve(host, port)
 
 
@@ -65,6 +68,7 @@ def demo(host, port, no_serve):
     from cityexchange.services.demo import load_demo
     from cityexchange.services.indexing import rebuild_index
 
+    use_console_logging()
     _ensure_database()
     summary = load_demo()
     click.echo(

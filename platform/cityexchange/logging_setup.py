@@ -1,13 +1,16 @@
 """Application logs: one JSON object per line on stderr, at CITYEX_LOG_LEVEL.
 
 Request lines are gunicorn's access log; these are the application's own
-events (indexer batches, deferred index updates, unexpected errors).
+events (indexer batches, deferred index updates, unexpected errors). The
+development console (`cityex serve`, `cityex demo`) prints the same events as
+readable text lines instead: `use_console_logging()`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import datetime, timezone
 
@@ -21,13 +24,17 @@ CHATTY = ("elastic_transport.transport", "alembic.runtime.plugins")
 _RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
+# Terminal colour codes (werkzeug colours its request lines): noise in a log file.
+_ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _ANSI_CODES.sub("", record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _RECORD_FIELDS and not key.startswith("_"):
@@ -35,6 +42,21 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """`21:07:36 INFO    cityexchange.services.indexing: outbox batch drained: ...`
+
+    Colours stay only when stderr is a terminal that shows them.
+    """
+
+    def __init__(self, colour: bool):
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+        self._colour = colour
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        return line if self._colour else _ANSI_CODES.sub("", line)
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -65,3 +87,10 @@ def configure_logging(level: str) -> None:
     root.setLevel(name)
     for logger in CHATTY:
         logging.getLogger(logger).setLevel("DEBUG" if name == "DEBUG" else "WARNING")
+
+
+def use_console_logging() -> None:
+    """Readable text lines on stderr for the development console (serve, demo)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _StderrHandler):
+            handler.setFormatter(ConsoleFormatter(colour=sys.stderr.isatty()))
