@@ -25,8 +25,9 @@ REBUILD_BATCH = 500
 class EmbeddedEngine(SearchEngine):
     name = "embedded"
 
-    def __init__(self, path: str):
-        self.store = IndexStore(path)
+    def __init__(self, path: str, owner: str | None = None):
+        """owner: the database the index belongs to; an index built from another is refused."""
+        self.store = IndexStore(path, owner)
         self._write_lock = threading.Lock()
         self._snapshots = SnapshotCache()
 

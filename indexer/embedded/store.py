@@ -22,9 +22,22 @@ class OutdatedIndex(sqlite3.DatabaseError):
     """The current index file was written in an older format."""
 
 
+class ForeignIndex(sqlite3.DatabaseError):
+    """The index file was built from another database than the one asking."""
+
+
+# The database an index file was built from; one row. Created on first use, so
+# files written before it existed are claimed by the first database that opens them.
+OWNER_DDL = """CREATE TABLE IF NOT EXISTS index_owner (
+                   one INTEGER PRIMARY KEY CHECK (one = 1),
+                   database TEXT NOT NULL)"""
+
+
 class IndexStore:
-    def __init__(self, directory: str | os.PathLike):
+    def __init__(self, directory: str | os.PathLike, owner: str | None = None):
+        """owner: which database this index belongs to (None: no check, e.g. tests)."""
         self.directory = Path(directory)
+        self.owner = owner
         self._local = threading.local()
 
     # -- the pointer ---------------------------------------------------------------
@@ -71,7 +84,24 @@ class IndexStore:
             for statement in ddl():
                 connection.execute(statement)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        if self.owner is not None:
+            self._check_owner(connection, name)
         return connection
+
+    def _check_owner(self, connection: sqlite3.Connection, name: str) -> None:
+        """Claim an unclaimed index file for our database; refuse one built from another."""
+        connection.execute(OWNER_DDL)
+        connection.execute("INSERT OR IGNORE INTO index_owner (one, database) VALUES (1, ?)",
+                           (self.owner,))
+        recorded = connection.execute("SELECT database FROM index_owner").fetchone()[0]
+        if recorded != self.owner:
+            connection.close()
+            raise ForeignIndex(
+                f"its file {name} was built from the database "
+                f"{recorded}, not from {self.owner}: set CITYEX_EMBEDDED_INDEX_PATH to this "
+                f"database's own index (or leave it unset: each database gets its own), or "
+                f"run `cityex index rebuild` to rebuild this one from {self.owner}"
+            )
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection to the current index, created on first use."""

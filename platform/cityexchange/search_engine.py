@@ -6,6 +6,7 @@ import threading
 
 from flask import Flask, current_app
 
+from cityexchange.settings import database_identity
 from indexer import SearchEngine, create_engine
 
 _EXTENSION = "search_engine"
@@ -22,7 +23,9 @@ def get_engine() -> SearchEngine:
 def engine_options(config) -> dict:
     """Constructor options for the configured engine, from settings."""
     if config["SEARCH_ENGINE"] == "embedded":
-        return {"path": config["EMBEDDED_INDEX_PATH"]}
+        # The index belongs to one database and refuses another (docs/operations.md).
+        return {"path": config["EMBEDDED_INDEX_PATH"],
+                "owner": database_identity(config["DATABASE_URL"])}
     return {"url": config["ELASTICSEARCH_URL"], "prefix": config["INDEX_PREFIX"]}
 
 

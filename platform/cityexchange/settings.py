@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import secrets
 import sys
 from importlib.resources import files
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 ENV_PREFIX = "CITYEX_"
 
@@ -76,7 +80,7 @@ def _fill_derived(settings: dict) -> dict:
     if not settings.get("DATABASE_URL"):
         settings["DATABASE_URL"] = f"sqlite:///{INSTANCE_DIR / 'cityexchange.sqlite3'}"
     if not settings.get("EMBEDDED_INDEX_PATH"):
-        settings["EMBEDDED_INDEX_PATH"] = str(INSTANCE_DIR / "search-index")
+        settings["EMBEDDED_INDEX_PATH"] = str(default_index_path(settings["DATABASE_URL"]))
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret()
     if settings.get("INDEX_AFTER_COMMIT") is None:
@@ -85,6 +89,34 @@ def _fill_derived(settings: dict) -> dict:
         # the indexer worker drains the outbox.
         settings["INDEX_AFTER_COMMIT"] = settings["SEARCH_ENGINE"] == "embedded"
     return settings
+
+
+def database_identity(url: str) -> str:
+    """Which database a URL names, without user, password or driver.
+
+    The embedded index records it and refuses to serve another database.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        name = parsed.database or ""
+        if name in ("", ":memory:") or name.startswith("file:"):
+            return f"sqlite:{name or ':memory:'}"
+        return f"sqlite:{Path(name).resolve()}"
+    host = parsed.host or "localhost"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{backend}://{host}{port}/{parsed.database or ''}"
+
+
+def default_index_path(url: str) -> Path:
+    """One embedded index per database: beside a SQLite file, else in instance/search-indexes/."""
+    identity = database_identity(url)
+    if identity.startswith("sqlite:/"):
+        database = Path(identity.removeprefix("sqlite:"))
+        return database.with_name(database.name + ".search-index")
+    readable = re.sub(r"[^A-Za-z0-9.]+", "-", identity).strip("-")[:80]
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:10]
+    return INSTANCE_DIR / "search-indexes" / f"{readable}-{digest}"
 
 
 def _instance_secret() -> str:
