@@ -176,3 +176,53 @@ def test_publish_then_search_round_trip(pg_app):
     assert health["database"] == {"status": "up", "dialect": "postgresql"}
     assert health["search_engine"]["status"] == "up"
     assert health["search_engine"]["engine"] == pg_app.config["SEARCH_ENGINE"]
+
+
+def test_a_sqlite_portal_and_a_postgresql_portal_keep_their_own_indexes(tmp_path, database_url,
+                                                                         monkeypatch):
+    """From one checkout, with no index path set: each database gets its own embedded index."""
+    from cityexchange import settings
+
+    monkeypatch.setattr(settings, "INSTANCE_DIR", tmp_path / "instance")
+    (tmp_path / "instance").mkdir()
+    apps = {"sqlite": create_app(make_config(tmp_path, EMBEDDED_INDEX_PATH=None, DATABASE_URL=None)),
+            "postgresql": create_app(make_config(tmp_path, EMBEDDED_INDEX_PATH=None,
+                                                 DATABASE_URL=database_url))}
+    slugs = {}
+    for name, app in apps.items():
+        with app.app_context():
+            _cli(app, "init-db")
+            slugs[name] = make_case_study(f"Hydrogen buses on {name}").slug
+            db.session.remove()
+            app.extensions["search_engine"].close()
+    assert apps["sqlite"].config["EMBEDDED_INDEX_PATH"] != apps["postgresql"].config["EMBEDDED_INDEX_PATH"]
+    for name, app in apps.items():
+        with app.app_context():
+            body = app.test_client().get("/api/v1/search?q=hydrogen").get_json()
+            db.session.remove()
+            db.engine.dispose()
+            app.extensions["search_engine"].close()
+        assert (body["total"], [hit["slug"] for hit in body["hits"]]) == (1, [slugs[name]])
+
+
+def test_a_sqlite_backup_restores_into_postgresql(tmp_path, database_url):
+    """export-all on SQLite, import-all on PostgreSQL: same pages and search; new rows get new ids."""
+    from tests.test_backup import _invoke, _pages, _search_results
+
+    (tmp_path / "sqlite").mkdir()
+    source = create_app(make_config(tmp_path / "sqlite"))
+    _invoke(source, "demo", "--no-serve")
+    backup = tmp_path / "backup.jsonl"
+    _invoke(source, "export-all", str(backup))
+    target = create_app(make_config(tmp_path, DATABASE_URL=database_url,
+                                    EMBEDDED_INDEX_PATH=str(tmp_path / "pg-index")))
+    _invoke(target, "import-all", str(backup))
+
+    assert _pages(target) == _pages(source)
+    assert _search_results(target) == _search_results(source)
+    with target.app_context():  # the id sequences were moved past the restored rows
+        created = make_case_study("Written after the restore", city="Dortmund")
+        assert created.id > 49
+        db.session.remove()
+        db.engine.dispose()
+        target.extensions["search_engine"].close()

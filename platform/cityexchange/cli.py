@@ -28,7 +28,8 @@ def main():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve, demo, import_command, index, indexer, user, initdb, concepts):
+    for command in (serve, demo, import_command, export_all, import_all, index, indexer, user,
+                    initdb, concepts):
         app.cli.add_command(command)
 
 
@@ -105,6 +106,50 @@ def import_command(file, publish):
     )
     if report.errors:
         sys.exit(1)
+
+
+@click.command("export-all")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True))
+@click.option("--with-password-hashes", is_flag=True,
+              help="Include password hashes (keep the file secret), so accounts can log in after a restore.")
+@with_appcontext
+def export_all(file, with_password_hashes):
+    """Back up the database as JSON Lines (`-` for standard output)."""
+    from cityexchange.services.backup import export_all as write_backup
+
+    counts = write_backup(file, with_password_hashes=with_password_hashes)
+    file.close()
+    rows = ", ".join(f"{count} {table}" for table, count in counts.items() if count)
+    click.echo(f"exported {rows or 'nothing'}"
+               f"{'' if with_password_hashes else ' (no password hashes)'}", err=True)
+
+
+@click.command("import-all")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def import_all(file):
+    """Restore a backup made by `cityex export-all` into an empty database, then rebuild the index."""
+    from cityexchange.services.backup import BackupError
+    from cityexchange.services.backup import import_all as restore
+    from cityexchange.services.indexing import rebuild_index
+    from indexer import EngineUnavailable
+
+    _ensure_database()
+    try:
+        summary = restore(file)
+    except BackupError as error:
+        click.echo(f"not restored: {error}", err=True)
+        sys.exit(1)
+    click.echo("restored " + ", ".join(f"{n} {table}" for table, n in summary.counts.items()))
+    if not summary.password_hashes:
+        click.echo("the backup has no password hashes: restored accounts cannot log in "
+                   "until they get a new password", err=True)
+    try:
+        click.echo(f"search index rebuilt: {rebuild_index()}")
+    except EngineUnavailable as error:
+        click.echo(f"the search engine is unavailable ({error}): run `cityex index rebuild` "
+                   "once it is back", err=True)
+        sys.exit(2)
 
 
 def _ensure_database() -> None:

@@ -75,15 +75,17 @@ class _StderrHandler(logging.StreamHandler):
 
 
 def configure_logging(level: str) -> None:
-    """Install the JSON handler on the root logger once; later calls only set the level."""
+    """Install the JSON handler on the root logger once; later calls set the level and
+    JSON again (a console command in the same process may have switched to text)."""
     name = str(level).upper()
     if name not in LEVELS:
         raise ValueError(f"CITYEX_LOG_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
     root = logging.getLogger()
-    if not any(isinstance(handler, _StderrHandler) for handler in root.handlers):
+    handler = next((h for h in root.handlers if isinstance(h, _StderrHandler)), None)
+    if handler is None:
         handler = _StderrHandler()
-        handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
+    handler.setFormatter(JsonFormatter())
     root.setLevel(name)
     for logger in CHATTY:
         logging.getLogger(logger).setLevel("DEBUG" if name == "DEBUG" else "WARNING")
