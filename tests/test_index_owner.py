@@ -22,6 +22,8 @@ def test_each_database_gets_its_own_default_index(tmp_path, monkeypatch):
     sqlite_a = _derived(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     assert sqlite_a == tmp_path / "a.sqlite3.search-index"
     assert _derived(f"sqlite:///{tmp_path / 'b.sqlite3'}") != sqlite_a
+    # A relative SQLite path lies in the instance folder (Flask-SQLAlchemy's reading).
+    assert _derived("sqlite:///portal.db") == tmp_path / "instance" / "portal.db.search-index"
     pg = _derived("postgresql+psycopg://cityex:secret@db.example:5432/cityex")
     assert pg.parent == tmp_path / "instance" / "search-indexes"
     assert "secret" not in str(pg)

@@ -102,7 +102,8 @@ def database_identity(url: str) -> str:
         name = parsed.database or ""
         if name in ("", ":memory:") or name.startswith("file:"):
             return f"sqlite:{name or ':memory:'}"
-        return f"sqlite:{Path(name).resolve()}"
+        # Flask-SQLAlchemy reads a relative SQLite path inside the instance folder.
+        return f"sqlite:{(INSTANCE_DIR / name).resolve()}"
     host = parsed.host or "localhost"
     port = f":{parsed.port}" if parsed.port else ""
     return f"{backend}://{host}{port}/{parsed.database or ''}"
