@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import time
 from functools import lru_cache
-from pathlib import Path
 
 from indexer import analysis
 from indexer.analysis import LANGUAGES, stem_overrides
 
-MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "config" / "mappings"
+MAPPINGS_DIR = analysis.CONFIG_DIR / "mappings"
 MAPPING_VERSION = 1
 BASE_NAME = "case-studies"
 TEXT_FIELDS = ("title", "summary", "body")
