@@ -302,7 +302,7 @@ class ElasticsearchEngine(SearchEngine):
         try:
             health = self.client.options(request_timeout=HEALTH_TIMEOUT).cluster.health(timeout="2s")
         except (TransportError, ApiError) as error:
-            return {"status": "down", "engine": self.name, "error": str(error)[:200]}
+            return {"status": "down", "engine": self.name, "error": _detail(error)[:200]}
         status = "down" if health["status"] == "red" else "up"
         report = {"status": status, "engine": self.name, "cluster": health["status"],
                   "alias": self.alias}
@@ -369,7 +369,7 @@ class _Unavailable:
         if error is None or isinstance(error, EngineUnavailable):
             return False
         if isinstance(error, (ESConnectionError, TransportError)):
-            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch is unreachable ({error})") from error
+            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch is unreachable ({_detail(error)})") from error
         if isinstance(error, ApiError) and retryable(error.meta.status):
             raise EngineUnavailable(f"cannot {self.action}: Elasticsearch answered {error.meta.status}") from error
         if isinstance(error, ApiError) and error.meta.status not in (404, 409):
@@ -379,6 +379,13 @@ class _Unavailable:
             self.engine.last_refusal = message
             raise EngineMisconfigured(message) from error
         return False
+
+
+def _detail(error: Exception) -> str:
+    """A transport error's own words (its str() is only 'TLS error' or 'Connection error')."""
+    if isinstance(error, TransportError) and error.message:
+        return f"{type(error).__name__}: {error.message}"
+    return str(error)
 
 
 def _api_reason(error: ApiError) -> str:
