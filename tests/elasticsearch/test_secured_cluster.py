@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import shutil
 import subprocess
 import time
@@ -30,8 +31,11 @@ pytestmark = pytest.mark.elasticsearch
 
 USER, PASSWORD = "cityex", "s3cret-proxy-password"
 API_KEY = base64.b64encode(b"key-id:key-secret").decode()
-# Ports assigned to this test (two listeners); CITYEX_TEST_TLS_PORT moves them.
-TLS_PORT = 9418
+# The proxy's two listeners: CITYEX_TEST_TLS_PORT and the next port, or two free ports.
+TLS_PORT, API_KEY_PORT = ((int(os.environ["CITYEX_TEST_TLS_PORT"]),) * 2 if
+                          os.environ.get("CITYEX_TEST_TLS_PORT") else (closed_port(), closed_port()))
+if TLS_PORT == API_KEY_PORT:
+    API_KEY_PORT += 1
 
 
 def openssl(*args: str, cwd: Path) -> str:
@@ -103,7 +107,7 @@ def proxy(tmp_path_factory):
     hashed = openssl("passwd", "-apr1", PASSWORD, cwd=directory).strip()
     (directory / "htpasswd").write_text(f"{USER}:{hashed}\n")
     (directory / "nginx.conf").write_text(NGINX_CONF.format(
-        dir=directory, basic_port=TLS_PORT, api_key_port=TLS_PORT + 1,
+        dir=directory, basic_port=TLS_PORT, api_key_port=API_KEY_PORT,
         upstream=elasticsearch_url().rstrip("/"), api_key=API_KEY))
     process = subprocess.Popen([nginx, "-p", str(directory), "-c", str(directory / "nginx.conf")],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -175,7 +179,7 @@ def test_the_portal_works_through_tls_and_basic_auth(proxy, tmp_path):
 def test_an_api_key_signs_in(proxy, tmp_path):
     app = build_app(make_config(
         tmp_path, "elasticsearch", INDEX_AFTER_COMMIT=False,
-        ELASTICSEARCH_URL=f"https://localhost:{TLS_PORT + 1}", ELASTICSEARCH_API_KEY=API_KEY,
+        ELASTICSEARCH_URL=f"https://localhost:{API_KEY_PORT}", ELASTICSEARCH_API_KEY=API_KEY,
         ELASTICSEARCH_CA_CERTS=str(proxy)))
     with portal(app):
         assert index_and_search(app) == ["hydrogen-buses"]
