@@ -91,11 +91,11 @@ class ElasticsearchEngine(SearchEngine):
                 name = self._create_physical()
                 self.client.indices.put_alias(index=name, name=self.alias)
                 self._settle_alias()
+            if not self._mapping_checked:  # once per process: its first use of the index
+                self._mapping_checked = True
+                if not self.mapping_status()["current"]:
+                    log.warning("%s: %s", self.alias, OUT_OF_DATE)
         self._alias_ready = True
-        if not self._mapping_checked:
-            self._mapping_checked = True
-            if not self.mapping_status()["current"]:
-                log.warning("%s: %s", self.alias, OUT_OF_DATE)
 
     def mapping_status(self) -> dict:
         """Whether the index behind the alias was built from today's effective mapping."""
