@@ -30,8 +30,8 @@ from indexer import EngineUnavailable
 from tests.conftest import build_app, make_config
 from tests.factories import make_case_study
 
-# Starting three JVMs is most of the time: about a minute on an idle 2-core machine, several
-# minutes when other jobs load it; the stop-and-recover phase itself is bounded by DEADLINE.
+# Starting three JVMs is most of the time (3.5 to 5 minutes measured on a 2-core machine at
+# load average 20); the stop-and-recover phase itself is bounded by DEADLINE.
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.timeout(900)]
 
 ES_NODE = Path(__file__).resolve().parents[2] / "tools" / "elasticsearch" / "es-node"
