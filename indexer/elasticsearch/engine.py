@@ -9,20 +9,20 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
-from elasticsearch import ConnectionError as ESConnectionError
 
 from indexer.documents import SearchDocument
 from indexer.elasticsearch import mapping
+from indexer.elasticsearch.client import client_options
 from indexer.elasticsearch.documents import to_source
+from indexer.elasticsearch.errors import (
+    Unavailable,
+    bulk_item_reason,
+    retryable,
+    transport_detail,
+)
 from indexer.elasticsearch.query_builder import build_search_body
 from indexer.elasticsearch.results import to_result
-from indexer.engine import (
-    Deletion,
-    DocumentsRefused,
-    EngineMisconfigured,
-    EngineUnavailable,
-    SearchEngine,
-)
+from indexer.engine import Deletion, DocumentsRefused, EngineUnavailable, SearchEngine
 from indexer.query import SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,6 @@ BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async",
 KEEP_INDEXES = 2
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
-
-
-def retryable(status: int) -> bool:
-    """A status after which a retry can succeed: the engine is busy (429) or failing (5xx)."""
-    return status == 429 or status >= 500
 
 
 class ElasticsearchEngine(SearchEngine):
@@ -202,7 +197,7 @@ class ElasticsearchEngine(SearchEngine):
                 elif retryable(status):
                     raise EngineUnavailable(f"Elasticsearch answered {status}: {result.get('error')}")
                 else:
-                    refused[int(result["_id"])] = _reason(status, result.get("error"))
+                    refused[int(result["_id"])] = bulk_item_reason(status, result.get("error"))
         if refused and not collect:
             raise DocumentsRefused(refused)
         return applied
@@ -302,7 +297,7 @@ class ElasticsearchEngine(SearchEngine):
         try:
             health = self.client.options(request_timeout=HEALTH_TIMEOUT).cluster.health(timeout="2s")
         except (TransportError, ApiError) as error:
-            return {"status": "down", "engine": self.name, "error": _detail(error)[:200]}
+            return {"status": "down", "engine": self.name, "error": transport_detail(error)[:200]}
         status = "down" if health["status"] == "red" else "up"
         report = {"status": status, "engine": self.name, "cluster": health["status"],
                   "alias": self.alias}
@@ -324,73 +319,4 @@ class ElasticsearchEngine(SearchEngine):
 
     # -- errors --------------------------------------------------------------------
     def _unavailable_on_failure(self, action: str):
-        return _Unavailable(action, self)
-
-
-def client_options(url: str | list[str], *, request_timeout: float, api_key: str | None = None,
-                   username: str | None = None, password: str | None = None,
-                   ca_certs: str | None = None) -> dict:
-    """Elasticsearch(...) keyword arguments: one or several nodes, API key or user and
-    password, a CA certificate for https. With several nodes a request that cannot
-    reach one goes to the next (one retry per other node); a timeout is not retried
-    (the request may have been applied)."""
-    hosts = [part.strip() for part in url.split(",")] if isinstance(url, str) else list(url)
-    hosts = [host for host in hosts if host]
-    options = {"hosts": hosts, "request_timeout": request_timeout, "retry_on_timeout": False,
-               "max_retries": len(hosts) - 1}
-    if api_key:
-        options["api_key"] = api_key
-    elif username:
-        options["basic_auth"] = (username, password or "")
-    if ca_certs:
-        options["ca_certs"] = ca_certs
-    return options
-
-
-def _reason(status: int, error) -> str:
-    """One line from a bulk item's error: '400 strict_dynamic_mapping_exception: ...'."""
-    if isinstance(error, dict):
-        return f"{status} {error.get('type', 'error')}: {error.get('reason', '')}"[:1000]
-    return f"{status}: {error}"[:1000]
-
-
-class _Unavailable:
-    """Turn connection failures and retryable statuses into EngineUnavailable, and a
-    refusal (4xx other than 404/409, which callers handle) into EngineMisconfigured."""
-
-    def __init__(self, action: str, engine: ElasticsearchEngine):
-        self.action = action
-        self.engine = engine
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, error, _traceback):
-        if error is None or isinstance(error, EngineUnavailable):
-            return False
-        if isinstance(error, (ESConnectionError, TransportError)):
-            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch is unreachable ({_detail(error)})") from error
-        if isinstance(error, ApiError) and retryable(error.meta.status):
-            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch answered {error.meta.status}") from error
-        if isinstance(error, ApiError) and error.meta.status not in (404, 409):
-            message = (f"cannot {self.action}: Elasticsearch refused it ({error.meta.status} "
-                       f"{error.error}: {_api_reason(error)}); check the index and the cluster "
-                       f"settings, then run `cityex index rebuild`")
-            self.engine.last_refusal = message
-            raise EngineMisconfigured(message) from error
-        return False
-
-
-def _detail(error: Exception) -> str:
-    """A transport error's own words (its str() is only 'TLS error' or 'Connection error')."""
-    if isinstance(error, TransportError) and error.message:
-        return f"{type(error).__name__}: {error.message}"
-    return str(error)
-
-
-def _api_reason(error: ApiError) -> str:
-    body = error.body if isinstance(error.body, dict) else {}
-    cause = body.get("error", {})
-    if isinstance(cause, dict):
-        return str(cause.get("reason", error.message))[:300]
-    return str(cause or error.message)[:300]
+        return Unavailable(action, self)
