@@ -5,7 +5,13 @@ Knows nothing of Flask or the database; the portal hands it plain
 """
 
 from indexer.documents import SearchDocument, LanguageText
-from indexer.engine import SearchEngine, EngineUnavailable, create_engine
+from indexer.engine import (
+    DocumentsRefused,
+    EngineMisconfigured,
+    EngineUnavailable,
+    SearchEngine,
+    create_engine,
+)
 from indexer.query import (
     FACETS,
     FacetValue,
@@ -17,6 +23,8 @@ from indexer.query import (
 
 __all__ = [
     "FACETS",
+    "DocumentsRefused",
+    "EngineMisconfigured",
     "EngineUnavailable",
     "FacetValue",
     "Hit",

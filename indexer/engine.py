@@ -14,6 +14,25 @@ class EngineUnavailable(RuntimeError):
     """The engine cannot be reached or refused the request; retry later."""
 
 
+class EngineMisconfigured(EngineUnavailable):
+    """The engine answered, but refused the request for good (a 4xx: an index built
+    with a missing analyzer, wrong credentials, ...). Searches cannot work until an
+    operator fixes it; the worker waits as for an unreachable engine."""
+
+
+class DocumentsRefused(RuntimeError):
+    """The engine refused some documents of a write for good (e.g. a field the strict
+    mapping does not declare); every other document of the write was applied.
+
+    `refused`: document id -> the engine's reason.
+    """
+
+    def __init__(self, refused: dict[int, str]):
+        self.refused = refused
+        first = next(iter(refused.items()), (None, ""))
+        super().__init__(f"{len(refused)} document(s) refused, e.g. {first[0]}: {first[1]}")
+
+
 @dataclass(frozen=True)
 class Deletion:
     """Remove document `id`, unless the index holds a version newer than `version`."""
@@ -52,11 +71,13 @@ class SearchEngine(abc.ABC):
         """Run a query: ranked ids, total, disjunctive facets, highlights."""
 
     @abc.abstractmethod
-    def rebuild(self, documents: Iterable[SearchDocument]) -> str:
+    def rebuild(self, documents: Iterable[SearchDocument], on_refused=None) -> str:
         """Build a fresh index from `documents` and switch to it atomically.
 
         Searches keep being answered from the old index until the switch.
-        Returns the new physical index name.
+        Returns the new physical index name. Documents the engine refuses for
+        good are left out and passed to `on_refused({id: reason})` after the
+        switch; without it, DocumentsRefused is raised after the switch.
         """
 
     @abc.abstractmethod

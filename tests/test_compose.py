@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "tests" / "schemas" / "compose-spec.json"
 APP_SERVICES = ("web", "indexer", "migrate")
 # Test values for the two secrets .env.example leaves empty on purpose.
-SECRETS = {"CITYEX_SECRET_KEY": "test-secret-key", "POSTGRES_PASSWORD": "test-password"}
+SECRETS = {"CITYEX_SECRET_KEY": "test-secret-key", "POSTGRES_PASSWORD": "test-password",
+           "ELASTIC_PASSWORD": "test-es-password"}
 
 _SUBSTITUTION = re.compile(
     r"(?<!\$)\$(?:\{(?P<braced>[A-Za-z_]\w*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|(?P<bare>[A-Za-z_]\w*))"
@@ -144,19 +145,33 @@ def test_web_indexer_and_migrate_share_database_and_search_settings(resolved):
 
 def test_elasticsearch_is_an_8_x_single_node_on_the_internal_network(compose, resolved):
     es = resolved["services"]["elasticsearch"]
-    image, _, tag = es["image"].rpartition(":")
-    assert image == "docker.elastic.co/elasticsearch/elasticsearch"
-    assert tag.split(".")[0] == "8"
+    # built from docker/elasticsearch/ (the official image plus plugins: tests/test_es_parity.py)
+    assert es["build"]["context"] == "docker/elasticsearch"
+    assert es["image"].rpartition(":")[2].split(".")[0] == "8"
     assert es["environment"]["discovery.type"] == "single-node"
     assert "-Xms1g -Xmx1g" in es["environment"]["ES_JAVA_OPTS"]
     assert es["deploy"]["resources"]["limits"]["memory"] == "2g"
     assert "_cluster/health" in " ".join(es["healthcheck"]["test"])
-    # Security is off, so neither data store may be published on the host.
     for name in ("elasticsearch", "postgres"):
         assert "ports" not in compose["services"][name], name
         assert compose["services"][name]["networks"] == ["backend"]
     assert compose["networks"]["backend"]["internal"] is True
     assert "pg_isready" in " ".join(compose["services"]["postgres"]["healthcheck"]["test"])
+
+
+def test_elasticsearch_runs_with_security_and_the_portal_signs_in(compose, resolved):
+    es = resolved["services"]["elasticsearch"]["environment"]
+    assert es["xpack.security.enabled"] == "true"
+    assert es["ELASTIC_PASSWORD"] == "test-es-password"
+    # the healthcheck signs in too ($$: the container's shell reads the variable)
+    assert '-u "elastic:$$ELASTIC_PASSWORD"' in " ".join(
+        compose["services"]["elasticsearch"]["healthcheck"]["test"])
+    for service in APP_SERVICES:
+        env = resolved["services"][service]["environment"]
+        assert env["CITYEX_ELASTICSEARCH_USERNAME"] == "elastic", service
+        assert env["CITYEX_ELASTICSEARCH_PASSWORD"] == "test-es-password", service
+    with pytest.raises(MissingVariable, match="ELASTIC_PASSWORD: set it in .env"):
+        interpolate(compose, {**SECRETS, "ELASTIC_PASSWORD": ""})
 
 
 def test_web_healthcheck_targets_healthz(resolved):
@@ -186,7 +201,7 @@ def test_env_example_documents_every_substituted_variable(compose_text, env_exam
     assert {"CITYEX_SECRET_KEY", "POSTGRES_PASSWORD", "ES_HEAP"} <= substituted
     assert substituted <= set(env_example), f"undocumented: {sorted(substituted - set(env_example))}"
     # No secret is committed: the example leaves them empty.
-    assert env_example["CITYEX_SECRET_KEY"] == env_example["POSTGRES_PASSWORD"] == ""
+    assert all(env_example[name] == "" for name in SECRETS)
 
 
 @pytest.mark.parametrize("missing", sorted(SECRETS))

@@ -9,14 +9,20 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
-from elasticsearch import ConnectionError as ESConnectionError
 
 from indexer.documents import SearchDocument
 from indexer.elasticsearch import mapping
+from indexer.elasticsearch.client import client_options
 from indexer.elasticsearch.documents import to_source
+from indexer.elasticsearch.errors import (
+    Unavailable,
+    bulk_item_reason,
+    retryable,
+    transport_detail,
+)
 from indexer.elasticsearch.query_builder import build_search_body
 from indexer.elasticsearch.results import to_result
-from indexer.engine import Deletion, EngineUnavailable, SearchEngine
+from indexer.engine import Deletion, DocumentsRefused, EngineUnavailable, SearchEngine
 from indexer.query import SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
@@ -27,30 +33,33 @@ BULK_CHUNK = 500
 REBUILD_CHUNK = 1000
 REBUILD_THREADS = 2
 BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async",
-                      "number_of_replicas": 0}
+                      "auto_expand_replicas": False, "number_of_replicas": 0}
 KEEP_INDEXES = 2
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
-
-
-def retryable(status: int) -> bool:
-    """A status after which a retry can succeed: the engine is busy (429) or failing (5xx)."""
-    return status == 429 or status >= 500
+OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
 
 
 class ElasticsearchEngine(SearchEngine):
     name = "elasticsearch"
 
-    def __init__(self, url: str, prefix: str = "cityex-", request_timeout: float = 30.0,
-                 client: Elasticsearch | None = None, rebuild_chunk: int = REBUILD_CHUNK,
-                 rebuild_threads: int = REBUILD_THREADS):
+    def __init__(self, url: str | list[str], prefix: str = "cityex-",
+                 request_timeout: float = 30.0, client: Elasticsearch | None = None,
+                 rebuild_chunk: int = REBUILD_CHUNK, rebuild_threads: int = REBUILD_THREADS,
+                 *, api_key: str | None = None, username: str | None = None,
+                 password: str | None = None, ca_certs: str | None = None):
         self.prefix = prefix
         self.rebuild_chunk = rebuild_chunk
         self.rebuild_threads = rebuild_threads
         self.alias = mapping.alias_name(prefix)
-        self.client = client or Elasticsearch(url, request_timeout=request_timeout,
-                                              retry_on_timeout=False, max_retries=0)
+        self.client = client or Elasticsearch(**client_options(
+            url, request_timeout=request_timeout, api_key=api_key, username=username,
+            password=password, ca_certs=ca_certs))
         # Searches check the alias once, not each time (a round trip each); a 404 re-checks.
         self._alias_ready = False
+        self._mapping_checked = False
+        # The last refusal (4xx) of a search or an index creation, until one succeeds:
+        # /healthz shows it, as waiting will not fix it.
+        self.last_refusal: str | None = None
 
     # -- index lifecycle -----------------------------------------------------------
     def _create_physical(self, *, bulk_loading: bool = False) -> str:
@@ -59,7 +68,8 @@ class ElasticsearchEngine(SearchEngine):
         settings = dict(body["settings"])
         if bulk_loading:
             settings.update(BULK_LOAD_SETTINGS)
-        self.client.indices.create(index=name, settings=settings, mappings=body["mappings"])
+        self.client.indices.create(index=name, settings=settings,
+                                   mappings={**body["mappings"], "_meta": mapping.index_meta()})
         return name
 
     def _finish_bulk_load(self, name: str) -> None:
@@ -76,7 +86,18 @@ class ElasticsearchEngine(SearchEngine):
                 name = self._create_physical()
                 self.client.indices.put_alias(index=name, name=self.alias)
                 self._settle_alias()
+            if not self._mapping_checked:  # once per process: its first use of the index
+                self._mapping_checked = True
+                if not self.mapping_status()["current"]:
+                    log.warning("%s: %s", self.alias, OUT_OF_DATE)
         self._alias_ready = True
+
+    def mapping_status(self) -> dict:
+        """Whether the index behind the alias was built from today's effective mapping."""
+        found = self.client.indices.get_mapping(index=self.alias, filter_path="*.mappings._meta")
+        meta = next(iter(found.body.values()), {}).get("mappings", {}).get("_meta", {})
+        return {"current": meta.get("mapping_hash") == mapping.mapping_hash(),
+                "index_hash": meta.get("mapping_hash"), "expected_hash": mapping.mapping_hash()}
 
     def _settle_alias(self) -> None:
         """Two processes (web, indexer) may both find no alias and both create an index.
@@ -152,9 +173,16 @@ class ElasticsearchEngine(SearchEngine):
         return self._bulk(actions)
 
     def _bulk(self, actions: Iterable[dict], index: str | None = None,
-              chunk_size: int = BULK_CHUNK) -> int:
-        """Send actions in chunks; version conflicts and missing docs are not errors."""
+              chunk_size: int = BULK_CHUNK, refused: dict | None = None) -> int:
+        """Send actions in chunks; version conflicts and missing docs are not errors.
+
+        A document refused for good (a 4xx) does not stop the others: every chunk is
+        sent, then DocumentsRefused names the refused ones (or, given `refused`, they
+        are added to it and the caller decides).
+        """
         applied = 0
+        collect = refused is not None
+        refused = {} if refused is None else refused
         with self._unavailable_on_failure("write to the index"):
             for ok, item in helpers.streaming_bulk(
                 self.client, actions, chunk_size=chunk_size, raise_on_error=False,
@@ -169,10 +197,12 @@ class ElasticsearchEngine(SearchEngine):
                 elif retryable(status):
                     raise EngineUnavailable(f"Elasticsearch answered {status}: {result.get('error')}")
                 else:
-                    raise RuntimeError(f"Elasticsearch rejected a write: {result.get('error')}")
+                    refused[int(result["_id"])] = bulk_item_reason(status, result.get("error"))
+        if refused and not collect:
+            raise DocumentsRefused(refused)
         return applied
 
-    def _bulk_pipelined(self, actions: Iterable[dict], index: str) -> int:
+    def _bulk_pipelined(self, actions: Iterable[dict], index: str, refused: dict) -> int:
         """Up to `rebuild_threads` chunks in flight while the next one is built.
 
         The actions are built in this thread: their source may read the database
@@ -183,7 +213,7 @@ class ElasticsearchEngine(SearchEngine):
         actions = iter(actions)
         with ThreadPoolExecutor(self.rebuild_threads, thread_name_prefix="es-bulk") as pool:
             while chunk := list(islice(actions, self.rebuild_chunk)):
-                pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk))
+                pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk, refused))
                 if len(pending) >= self.rebuild_threads:
                     applied += pending.popleft().result()
             while pending:
@@ -194,8 +224,13 @@ class ElasticsearchEngine(SearchEngine):
         with self._unavailable_on_failure("refresh the index"):
             self._with_index(lambda: self.client.indices.refresh(index=self.alias))
 
-    def rebuild(self, documents: Iterable[SearchDocument]) -> str:
-        """Fill a new physical index, then swap the alias to it in one request."""
+    def rebuild(self, documents: Iterable[SearchDocument], on_refused=None) -> str:
+        """Fill a new physical index, then swap the alias to it in one request.
+
+        Documents the engine refuses for good are left out and handed to
+        `on_refused(id -> reason)` after the switch (without it: DocumentsRefused).
+        """
+        refused: dict[int, str] = {}
         with self._unavailable_on_failure("rebuild the index"):
             name = self._create_physical(bulk_loading=True)
             actions = (
@@ -204,7 +239,7 @@ class ElasticsearchEngine(SearchEngine):
                 for d in documents
             )
             try:
-                self._bulk_pipelined(actions, index=name)
+                self._bulk_pipelined(actions, index=name, refused=refused)
                 self._finish_bulk_load(name)
             except BaseException:
                 self._drop_quietly(name)  # a half-filled index must not pass for a rollback
@@ -212,6 +247,11 @@ class ElasticsearchEngine(SearchEngine):
             self._switch_alias(name)
             self._remove_old_indexes(keep=name)
         self._alias_ready = True
+        self.last_refusal = None
+        if refused:
+            if on_refused is None:
+                raise DocumentsRefused(refused)
+            on_refused(refused)
         return name
 
     def _drop_quietly(self, name: str) -> None:
@@ -239,6 +279,7 @@ class ElasticsearchEngine(SearchEngine):
             response = self._with_index(lambda: self.client.search(
                 index=self.alias, include_named_queries_score=not query.is_browse, **body,
             ))
+        self.last_refusal = None
         return to_result(response.body, query)
 
     def indexed_versions(self) -> Mapping[int, tuple[int, str]]:
@@ -256,33 +297,26 @@ class ElasticsearchEngine(SearchEngine):
         try:
             health = self.client.options(request_timeout=HEALTH_TIMEOUT).cluster.health(timeout="2s")
         except (TransportError, ApiError) as error:
-            return {"status": "down", "engine": self.name, "error": str(error)[:200]}
+            return {"status": "down", "engine": self.name, "error": transport_detail(error)[:200]}
         status = "down" if health["status"] == "red" else "up"
-        return {"status": status, "engine": self.name, "cluster": health["status"],
-                "alias": self.alias}
+        report = {"status": status, "engine": self.name, "cluster": health["status"],
+                  "alias": self.alias}
+        if self.last_refusal:
+            return {**report, "status": "down", "error": self.last_refusal[:500]}
+        try:
+            if self.client.options(request_timeout=HEALTH_TIMEOUT).indices.exists_alias(
+                    name=self.alias):
+                current = self.mapping_status()["current"]
+                report["mapping"] = "current" if current else "out of date"
+                if not current:
+                    report["warning"] = OUT_OF_DATE
+        except (TransportError, ApiError) as error:
+            log.warning("health check: cannot read the index mapping: %s", error)
+        return report
 
     def close(self) -> None:
         self.client.close()
 
     # -- errors --------------------------------------------------------------------
     def _unavailable_on_failure(self, action: str):
-        return _Unavailable(action)
-
-
-class _Unavailable:
-    """Turn connection failures and retryable statuses into EngineUnavailable."""
-
-    def __init__(self, action: str):
-        self.action = action
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, error, _traceback):
-        if error is None or isinstance(error, EngineUnavailable):
-            return False
-        if isinstance(error, (ESConnectionError, TransportError)):
-            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch is unreachable ({error})") from error
-        if isinstance(error, ApiError) and retryable(error.meta.status):
-            raise EngineUnavailable(f"cannot {self.action}: Elasticsearch answered {error.meta.status}") from error
-        return False
+        return Unavailable(action, self)

@@ -6,6 +6,7 @@ writes through the alias <prefix>case-studies.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from functools import lru_cache
@@ -28,6 +29,23 @@ def load_mapping(version: int = MAPPING_VERSION) -> dict:
     _add_stem_overrides(data["settings"]["analysis"])
     _add_decompounders(data["settings"]["analysis"])
     return data
+
+
+@lru_cache(maxsize=None)
+def mapping_hash(version: int = MAPPING_VERSION) -> str:
+    """The identity of the effective mapping (file + merged stem overrides and word lists).
+
+    Stored in the index's `_meta`; a different value means the index was built from
+    another configuration and must be rebuilt.
+    """
+    canonical = json.dumps(load_mapping(version), sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def index_meta(version: int = MAPPING_VERSION) -> dict:
+    """The `_meta` every physical index is created with."""
+    return {"mapping_version": version, "mapping_hash": mapping_hash(version)}
 
 
 def _add_stem_overrides(analysis: dict) -> None:

@@ -65,8 +65,11 @@ class EmbeddedEngine(SearchEngine):
         with self._write_lock, self._transaction("delete") as connection:
             return writing.delete(connection, deletions, writing.next_generation(connection))
 
-    def rebuild(self, documents: Iterable[SearchDocument]) -> str:
-        """Writes a new file (searches keep using the current one), then switches the pointer."""
+    def rebuild(self, documents: Iterable[SearchDocument], on_refused=None) -> str:
+        """Writes a new file (searches keep using the current one), then switches the pointer.
+
+        Nothing is refused here (no strict mapping), so `on_refused` is never called.
+        """
         name = self.store.new_name()
         try:
             connection = self.store.connect(name)

@@ -200,12 +200,54 @@ def indexer():
 @with_appcontext
 def indexer_run(once, poll, max_backoff, max_attempts):
     """Drain the outbox into the search engine, backing off while it is down."""
-    from cityexchange.services.indexing import run_indexer
+    from cityexchange.search_engine import get_engine
+    from cityexchange.services.indexing import count_set_aside, run_indexer
 
+    # On start, say what an operator must fix; the worker runs anyway.
+    warning = get_engine().health().get("warning")
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    if set_aside := count_set_aside():
+        click.echo(f"warning: {set_aside} outbox row(s) set aside: see `cityex indexer status`",
+                   err=True)
     ok = run_indexer(once=once, poll=poll, max_backoff=max_backoff, max_attempts=max_attempts,
                      echo=click.echo)
     if not ok:
         sys.exit(2)
+
+
+@indexer.command("status")
+@with_appcontext
+def indexer_status():
+    """Rows waiting in the outbox, and the rows set aside because the engine refused them."""
+    from cityexchange.services.indexing import outbox_status
+
+    status = outbox_status()
+    click.echo(f"outbox: {status.pending} pending, {len(status.set_aside)} set aside")
+    for entry in status.set_aside:
+        click.echo(f"  #{entry.id}  case study {entry.case_study_id}  {entry.op}  "
+                   f"attempts {entry.attempts}  set aside {entry.set_aside_at:%Y-%m-%d %H:%M:%S} UTC"
+                   f"\n      {entry.last_error}")
+    if status.set_aside:
+        click.echo("retry with `cityex indexer retry ID` or `cityex indexer retry --all` "
+                   "once the cause is fixed")
+
+
+@indexer.command("retry")
+@click.argument("entry_id", required=False, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Retry every set-aside row.")
+@with_appcontext
+def indexer_retry(entry_id, retry_all):
+    """Put set-aside outbox rows back in the queue (the worker drains them next)."""
+    from cityexchange.services.indexing import UnknownOutboxRow, retry_set_aside
+
+    if (entry_id is None) == (not retry_all):
+        raise click.UsageError("give one row ID or --all")
+    try:
+        count = retry_set_aside(None if retry_all else entry_id)
+    except UnknownOutboxRow as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{count} outbox row(s) queued again")
 
 
 @click.group()

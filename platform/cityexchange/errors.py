@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from indexer import EngineUnavailable, QueryError
+from indexer import EngineMisconfigured, EngineUnavailable, QueryError
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,12 @@ def init_app(app: Flask) -> None:
     def _engine_down(error: EngineUnavailable):
         log.warning("search engine unavailable: %s", error)
         message = "Search is unavailable at the moment. Case studies can still be read; please try the search again in a few minutes."
+        if isinstance(error, EngineMisconfigured):
+            # Waiting will not help: the engine refused the request (a 4xx).
+            log.error("search engine refuses requests: %s", error)
+            message = ("Search is unavailable: the search engine refused the request because its "
+                       "index or settings need an operator's attention (see /healthz). Case "
+                       "studies can still be read.")
         if wants_json():
             return _json_error(503, message)
         return render_template("error.html", status=503, message=message), 503

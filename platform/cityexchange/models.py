@@ -236,6 +236,11 @@ class OutboxEntry(db.Model):
     op: Mapped[str] = mapped_column(String(10))  # "index" | "delete"
     case_study_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A row the engine refused for good is set aside (skipped by the drain) with
+    # its error, until an operator retries it (`cityex indexer retry`).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    set_aside_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Collection(db.Model):

@@ -26,7 +26,16 @@ def engine_options(config) -> dict:
         # The index belongs to one database and refuses another (docs/operations.md).
         return {"path": config["EMBEDDED_INDEX_PATH"],
                 "owner": database_identity(config["DATABASE_URL"])}
-    return {"url": config["ELASTICSEARCH_URL"], "prefix": config["INDEX_PREFIX"]}
+    return {
+        # one URL, or several separated by commas (the nodes of a cluster)
+        "url": config["ELASTICSEARCH_URL"],
+        "prefix": config["INDEX_PREFIX"],
+        "request_timeout": float(config["ELASTICSEARCH_TIMEOUT"]),
+        "api_key": config["ELASTICSEARCH_API_KEY"] or None,
+        "username": config["ELASTICSEARCH_USERNAME"] or None,
+        "password": config["ELASTICSEARCH_PASSWORD"] or None,
+        "ca_certs": config["ELASTICSEARCH_CA_CERTS"] or None,
+    }
 
 
 class _LazyEngine:

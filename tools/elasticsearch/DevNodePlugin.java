@@ -101,6 +101,9 @@ import java.util.regex.Pattern;
  *   GET / and HEAD /: the node's name and version, as elasticsearch-py's info() and ping() expect.
  * The server itself already has: standard/simple/whitespace/stop/keyword analyzers, custom
  * analyzers, and the stop, lowercase, shingle and hunspell token filters.
+ * Every name registered here is an official one: docker/elasticsearch/analysis-components.json
+ * lists what the production image provides, and tests/test_es_parity.py checks this file against it.
+ * GET / is the distribution's rest-root answer, not an analysis component: kept.
  */
 public class DevNodePlugin extends Plugin implements AnalysisPlugin, ActionPlugin {
 
@@ -283,12 +286,22 @@ public class DevNodePlugin extends Plugin implements AnalysisPlugin, ActionPlugi
             case "light_italian": return ItalianLightStemFilter::new;
             case "dutch_kp": return in -> new SnowballFilter(in, "Kp");
             default:
-                // german, german2, french, dutch, spanish, italian, ... : Snowball
+                // german, german2, french, dutch, spanish, italian, ...: Snowball, as in ES;
+                // only the names ES's stemmer filter knows, so the dev node accepts no more than it
+                if (!SNOWBALL_STEMMERS.contains(language)) {
+                    throw new IllegalArgumentException("unknown stemmer language [" + language + "]");
+                }
                 String snowball = capitalize(language);
                 checkSnowball(snowball);
                 return in -> new SnowballFilter(in, snowball);
         }
     }
+
+    /** The languages ES 8.14's stemmer filter maps to a Snowball stemmer. */
+    private static final java.util.Set<String> SNOWBALL_STEMMERS = java.util.Set.of(
+        "armenian", "basque", "catalan", "danish", "dutch", "estonian", "finnish", "french", "german",
+        "german2", "hungarian", "irish", "italian", "lithuanian", "norwegian", "portuguese", "romanian",
+        "russian", "spanish", "swedish", "turkish");
 
     /** ES's rule syntax: "busse, bussen => bus". Put the filter before the stemmer: it marks the words it stems. */
     private static StemmerOverrideMap stemmerOverrides(List<String> rules) {

@@ -21,8 +21,10 @@ import java.util.concurrent.TimeUnit;
  * Modules (transport-netty4, and cityex-dev from DevNodePlugin.java) are loaded by ES itself
  * from HOME/modules/, as in the distribution.
  *
- * Usage: EsNode HOME HTTP_PORT TRANSPORT_PORT CLUSTER_NAME
+ * Usage: EsNode HOME HTTP_PORT TRANSPORT_PORT CLUSTER_NAME [SEED_HOSTS INITIAL_MASTER_NODES]
  *   HOME must contain modules/ and config/; data and logs go to HOME/data and HOME/logs.
+ *   Without SEED_HOSTS the node is a single-node cluster; with them (comma-separated
+ *   host:transport_port, and the node names that elect the first master) it joins a cluster.
  */
 public class EsNode {
     public static void main(String[] args) {
@@ -38,7 +40,7 @@ public class EsNode {
     private static void run(String[] args) throws Exception {
         Path home = Path.of(args[0]).toAbsolutePath();
         String nodeName = "cityex-es-" + args[1];
-        Settings settings = Settings.builder()
+        Settings.Builder builder = Settings.builder()
             .put("path.home", home.toString())
             .put("path.data", home.resolve("data").toString())
             .put("path.logs", home.resolve("logs").toString())
@@ -48,13 +50,18 @@ public class EsNode {
             .put("network.host", "127.0.0.1")
             .put("http.port", args[1])
             .put("transport.port", args[2])
-            .put("discovery.type", "single-node")
             .put("bootstrap.memory_lock", false)
             // a dev disk that is 90% full must not turn indices read-only
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             // unlike ES 8's default, tests may delete indices by wildcard (DELETE cityex-test-*)
-            .put("action.destructive_requires_name", false)
-            .build();
+            .put("action.destructive_requires_name", false);
+        if (args.length > 5) {
+            builder.putList("discovery.seed_hosts", args[4].split(","))
+                .putList("cluster.initial_master_nodes", args[5].split(","));
+        } else {
+            builder.put("discovery.type", "single-node");
+        }
+        Settings settings = builder.build();
 
         // same order as ES's own bootstrap: ES's logging must exist before settings are parsed,
         // then HOME/config/log4j2.properties configures it (stdout, which es-node sends to DIR/es.log)

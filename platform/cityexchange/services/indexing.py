@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +17,7 @@ from cityexchange.markdown import plain_text
 from cityexchange.models import CaseStudy, Collection, CollectionItem, OutboxEntry, Partnership
 from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.search_engine import get_engine
-from indexer import EngineUnavailable, LanguageText, SearchDocument
+from indexer import DocumentsRefused, EngineUnavailable, LanguageText, SearchDocument
 from indexer.engine import Deletion
 
 log = logging.getLogger(__name__)
@@ -131,35 +131,64 @@ class DrainReport:
     indexed: int = 0
     deleted: int = 0
     batches: int = 0
+    set_aside: int = 0
 
 
 def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
     """Push every outbox row into the engine; rows go only once acknowledged.
 
     Each case study is re-read at this moment and written with its revision
-    as version, so a stale or repeated row is harmless.
+    as version, so a stale or repeated row is harmless. A row whose document the
+    engine refuses for good is set aside (attempts, error, time) and skipped from
+    then on; the rest drains.
     """
     engine = engine or get_engine()
     report = DrainReport()
     while True:
         entries = db.session.scalars(
-            select(OutboxEntry).order_by(OutboxEntry.id).limit(batch_size)
+            select(OutboxEntry).where(OutboxEntry.set_aside_at.is_(None))
+            .order_by(OutboxEntry.id).limit(batch_size)
         ).all()
         if not entries:
             return report
-        indexed, deleted = _push(engine, {entry.case_study_id for entry in entries})
-        db.session.execute(
-            delete(OutboxEntry).where(OutboxEntry.id.in_([entry.id for entry in entries]))
-        )
+        indexed, deleted, refused = _push(engine, {entry.case_study_id for entry in entries})
+        done = [entry.id for entry in entries if entry.case_study_id not in refused]
+        for entry in entries:
+            if entry.case_study_id in refused:
+                _set_aside(entry, refused[entry.case_study_id])
+        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(done)))
         db.session.commit()
-        log.info("outbox batch drained: %d indexed, %d deleted", indexed, deleted,
-                 extra={"rows": len(entries), "indexed": indexed, "deleted": deleted})
+        log.info("outbox batch drained: %d indexed, %d deleted, %d set aside", indexed, deleted,
+                 len(entries) - len(done), extra={"rows": len(entries), "indexed": indexed,
+                                                  "deleted": deleted,
+                                                  "set_aside": len(entries) - len(done)})
         report.indexed += indexed
         report.deleted += deleted
+        report.set_aside += len(entries) - len(done)
         report.batches += 1
 
 
-def _push(engine, ids: set[int]) -> tuple[int, int]:
+def _set_aside(entry: OutboxEntry, error: str) -> None:
+    from cityexchange.models import utcnow
+
+    entry.attempts = (entry.attempts or 0) + 1
+    entry.last_error = error[:1000]
+    entry.set_aside_at = utcnow()
+    log.warning("outbox row %s (case study %s) set aside: %s", entry.id, entry.case_study_id,
+                error, extra={"outbox_id": entry.id, "case_study_id": entry.case_study_id})
+
+
+def _set_aside_new(refused: dict[int, str]) -> None:
+    """Rows for documents a rebuild left out, set aside at once."""
+    for case_study_id, error in refused.items():
+        entry = OutboxEntry(op="index", case_study_id=case_study_id)
+        db.session.add(entry)
+        _set_aside(entry, error)
+    db.session.commit()
+
+
+def _push(engine, ids: set[int]) -> tuple[int, int, dict[int, str]]:
+    """Write the current state of `ids`; returns (indexed, deleted, refused id -> error)."""
     case_studies = _load_case_studies(ids)
     collections = _collection_slugs_of(ids)
     documents, deletions = [], []
@@ -170,12 +199,60 @@ def _push(engine, ids: set[int]) -> tuple[int, int]:
         else:
             version = case_study.revision if case_study is not None else GONE_VERSION
             deletions.append(Deletion(id=case_study_id, version=version))
+    refused: dict[int, str] = {}
     if documents:
-        engine.index(documents)
+        refused |= _refusals(engine.index, documents)
     if deletions:
-        engine.delete(deletions)
+        refused |= _refusals(engine.delete, deletions)
     engine.refresh()
-    return len(documents), len(deletions)
+    return len(documents) - len(refused), len(deletions), refused
+
+
+def _refusals(write, items) -> dict[int, str]:
+    try:
+        write(items)
+    except DocumentsRefused as error:
+        return error.refused
+    return {}
+
+
+@dataclass
+class OutboxStatus:
+    pending: int
+    set_aside: list[OutboxEntry]
+
+
+def outbox_status() -> OutboxStatus:
+    pending = db.session.scalar(
+        select(func.count()).select_from(OutboxEntry).where(OutboxEntry.set_aside_at.is_(None)))
+    set_aside = db.session.scalars(
+        select(OutboxEntry).where(OutboxEntry.set_aside_at.is_not(None)).order_by(OutboxEntry.id)
+    ).all()
+    return OutboxStatus(pending=pending, set_aside=list(set_aside))
+
+
+def count_set_aside() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxEntry).where(OutboxEntry.set_aside_at.is_not(None)))
+
+
+class UnknownOutboxRow(LookupError):
+    pass
+
+
+def retry_set_aside(entry_id: int | None = None) -> int:
+    """Put set-aside rows (one, or all when `entry_id` is None) back in the queue.
+
+    Attempts and the last error stay, so a row that fails again shows its history.
+    """
+    statement = update(OutboxEntry).where(OutboxEntry.set_aside_at.is_not(None))
+    if entry_id is not None:
+        statement = statement.where(OutboxEntry.id == entry_id)
+    count = db.session.execute(statement.values(set_aside_at=None)).rowcount
+    db.session.commit()
+    if entry_id is not None and not count:
+        raise UnknownOutboxRow(f"no set-aside outbox row with id {entry_id}")
+    return count
 
 
 def index_after_commit() -> None:
@@ -223,12 +300,14 @@ def rebuild_index(engine=None) -> str:
 
     engine = engine or get_engine()
     started = utcnow()
-    name = engine.rebuild(published_documents())
+    name = engine.rebuild(published_documents(), on_refused=_set_aside_new)
     touched = set(
         db.session.scalars(select(CaseStudy.id).where(CaseStudy.updated_at >= started))
     )
     if touched:
-        _push(engine, touched)
+        _, _, refused = _push(engine, touched)
+        if refused:
+            _set_aside_new(refused)
     drain_outbox(engine)
     return name
 
