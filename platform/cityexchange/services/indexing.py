@@ -179,7 +179,7 @@ def _push(engine, ids: set[int]) -> tuple[int, int]:
 
 
 def index_after_commit() -> None:
-    """With the embedded engine, drain right away so search shows the change at once.
+    """Command-line writers (import, concept detection): drain the whole outbox now.
 
     A failure here never undoes the committed change: the outbox keeps it.
     """
@@ -187,6 +187,28 @@ def index_after_commit() -> None:
         return
     try:
         drain_outbox()
+    except EngineUnavailable as error:
+        db.session.rollback()
+        log.warning("index update deferred, the outbox keeps it: %s", error)
+
+
+def index_entries(entry_ids: list[int]) -> None:
+    """A request's own outbox rows, pushed right after its commit (INDEX_AFTER_COMMIT).
+
+    Rows another writer left wait for the worker. A row the worker took
+    meanwhile is simply gone here; versions make a double push harmless.
+    """
+    if not entry_ids or not current_app.config["INDEX_AFTER_COMMIT"]:
+        return
+    try:
+        entries = db.session.scalars(
+            select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids))).all()
+        if not entries:
+            return
+        _push(get_engine(), {entry.case_study_id for entry in entries})
+        db.session.execute(
+            delete(OutboxEntry).where(OutboxEntry.id.in_([entry.id for entry in entries])))
+        db.session.commit()
     except EngineUnavailable as error:
         db.session.rollback()
         log.warning("index update deferred, the outbox keeps it: %s", error)
