@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
+from cityexchange.passwords import validate_password
 from cityexchange.models import ROLES, City, User
 from cityexchange.services.users import create_user
 
@@ -55,8 +56,7 @@ class _AccountFields(Schema):
 class NewUserSchema(_AccountFields):
     email = fields.Email(required=True, validate=validate.Length(max=254),
                          error_messages={"invalid": "Give a valid email address."})
-    password = fields.String(required=True, load_only=True, validate=validate.Length(
-        min=10, max=200, error="Give a password of at least 10 characters."))
+    password = fields.String(required=True, load_only=True, validate=validate_password)
 
 
 class EditUserSchema(_AccountFields):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
-from cityexchange.auth import hash_password, verify_password
+from cityexchange.auth import hash_password, spend_verify_time, verify_password
 from cityexchange.extensions import db
+from cityexchange.passwords import validate_password
 from cityexchange.models import ROLES, User
 
 
 class UserInputSchema(Schema):
     email = fields.Email(required=True)
     name = fields.String(load_default="", validate=validate.Length(max=200))
-    password = fields.String(required=True, validate=validate.Length(min=10, max=200),
+    password = fields.String(required=True, validate=validate_password,
                              load_only=True)
     role = fields.String(load_default="contributor", validate=validate.OneOf(ROLES))
     city = fields.String(load_default=None, allow_none=True)
@@ -51,6 +52,7 @@ def create_user(data: dict) -> User:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email or "")
-    if user is None or not user.active or not verify_password(user.password_hash, password or ""):
+    if user is None or not user.active:
+        spend_verify_time(password or "")
         return None
-    return user
+    return user if verify_password(user.password_hash, password or "") else None
