@@ -23,7 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     configure_logging(settings["LOG_LEVEL"])
 
-    from cityexchange import auth, errors, i18n, search_engine, sqlite_tuning, views_support
+    from cityexchange import (auth, errors, i18n, search_engine, security, sqlite_tuning,
+                              views_support)
     from cityexchange.blueprints import register_blueprints
     from cityexchange.cli import register_commands
     from cityexchange.extensions import csrf, db, migrate
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     search_engine.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     views_support.init_app(app)
     register_blueprints(app)
     register_commands(app)
