@@ -23,8 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     configure_logging(settings["LOG_LEVEL"])
 
-    from cityexchange import (auth, errors, i18n, search_engine, security, sqlite_tuning,
-                              views_support)
+    from cityexchange import (auth, errors, i18n, limits, search_engine, security,
+                              sqlite_tuning, views_support)
     from cityexchange.blueprints import register_blueprints
     from cityexchange.cli import register_commands
     from cityexchange.extensions import csrf, db, migrate
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     search_engine.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    limits.init_app(app)
     views_support.init_app(app)
     register_blueprints(app)
     register_commands(app)
