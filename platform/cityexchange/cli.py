@@ -86,8 +86,8 @@ def demo(host, port, no_serve):
 def import_command(file, publish):
     """Bulk-import case studies from a JSON Lines file.
 
-    Good lines are committed even when others are rejected; the exit code is 1
-    if any line was rejected.
+    Good lines are committed even when others are rejected. Exit status: 0 every
+    line imported, 1 some lines rejected, 2 nothing imported.
     """
     from cityexchange.services.importer import import_lines
 
@@ -95,12 +95,13 @@ def import_command(file, publish):
     report = import_lines(file, publish=publish)
     for error in report.errors:
         click.echo(f"line {error.line}: {error.message}", err=True)
+    for warning in report.warnings:
+        click.echo(f"line {warning.line} (imported): {warning.message}", err=True)
     click.echo(
         f"imported {report.imported} case studies ({report.created} new, "
         f"{report.updated} updated); {len(report.errors)} lines rejected"
     )
-    if report.errors:
-        sys.exit(1)
+    sys.exit(report.exit_status)
 
 
 def _ensure_database() -> None:

@@ -29,6 +29,36 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+# Control characters have no place in a case study: only tab and line breaks
+# (CR LF, as browsers send a textarea) pass. NUL cannot even be stored in PostgreSQL.
+_REFUSED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_character(value) -> str | None:
+    """The first control character anywhere in a value (strings, lists, dicts), as U+XXXX."""
+    if isinstance(value, str):
+        found = _REFUSED_CONTROL.search(value)
+        return f"U+{ord(found.group()):04X}" if found else None
+    items = value.items() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        found = _control_character(item)
+        if found:
+            return found
+    return None
+
+
+def refuse_control_characters(data: dict) -> None:
+    """ValidationError naming every field that holds a control character."""
+    errors = {}
+    for key, value in data.items():
+        found = _control_character(value)
+        if found:
+            errors[key] = [f"contains the control character {found}; remove it (only tab and "
+                           "line breaks are allowed)"]
+    if errors:
+        raise ValidationError(errors)
+
+
 class TranslationSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     summary = fields.String(load_default="", validate=validate.Length(max=5_000))
@@ -128,6 +158,7 @@ class CaseStudyInputSchema(OutcomeInputSchema):
     def _clean(self, data, **kwargs):
         if not isinstance(data, dict):
             raise ValidationError("expected an object")
+        refuse_control_characters(data)
         data = {key: _strip(value) for key, value in data.items()}
         for key in ("slug", "language", "year"):
             if data.get(key) == "":
