@@ -25,7 +25,7 @@ def register_blueprints(app: Flask) -> None:
 
 def _register_curation_and_feeds(app: Flask) -> None:
     """Feeds, saved searches, exports and the user administration."""
-    from cityexchange.blueprints import admin_users, export, feeds, saved_searches
+    from cityexchange.blueprints import admin_users, audit, export, feeds, saved_searches
 
-    for blueprint in (feeds.bp, saved_searches.bp, export.bp, admin_users.bp):
+    for blueprint in (feeds.bp, saved_searches.bp, export.bp, admin_users.bp, audit.bp):
         app.register_blueprint(blueprint)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from cityexchange.errors import Invalid, NotFound
 from cityexchange.extensions import db
+from cityexchange.services import audit
 from cityexchange.models import ApiToken, User, utcnow
 
 # Secret scanners recognise a fixed marker; it also tells a token from a password.
@@ -73,6 +74,7 @@ def create_token(user: User, name: str) -> NewToken:
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_secret(secret),
                      prefix=secret[:PREFIX_LENGTH])
     db.session.add(token)
+    audit.record(user, "token-create", f"token {token.prefix}… “{name}” of {user.email}")
     db.session.commit()
     return NewToken(token, secret)
 
@@ -88,6 +90,8 @@ def get_token(user: User, token_id: int) -> ApiToken:
 def revoke(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        audit.record(token.user, "token-revoke",
+                     f"token {token.prefix}… “{token.name}” of {token.user.email}")
         db.session.commit()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cityexchange.extensions import db
 from cityexchange.models import AuditEntry
@@ -19,3 +19,7 @@ def record(actor, action: str, target: str) -> None:
 def latest(limit: int = 200, offset: int = 0) -> list[AuditEntry]:
     return list(db.session.scalars(
         select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)))
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEntry))

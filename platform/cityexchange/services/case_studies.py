@@ -23,6 +23,7 @@ from cityexchange.auth import can_contribute_for_city, can_edit_case_study, is_s
 from cityexchange.errors import Conflict, Forbidden, Invalid, NotFound
 from cityexchange.extensions import db
 from cityexchange.models import STATUSES, CaseStudy, City, Revision, Translation, utcnow
+from cityexchange.services import audit
 from cityexchange.services.cities import find_city, get_or_create_city
 from cityexchange.services.outbox import commit as _commit
 from cityexchange.services.outbox import enqueue, forget
@@ -373,11 +374,14 @@ def set_status(case_study: CaseStudy, status: str, *, author=None) -> CaseStudy:
     _record(case_study, author, status)
     if status == "published" or was_published:
         enqueue(case_study.id, "index" if status == "published" else "delete")
+        audit.record(author, "publish" if status == "published" else "unpublish",
+                     f"case study {case_study.slug}")
     _commit()
     return case_study
 
 
 def delete_case_study(case_study: CaseStudy, *, author=None) -> None:
     enqueue(case_study.id, "delete")
+    audit.record(author, "delete", f"case study {case_study.slug}")
     db.session.delete(case_study)
     _commit()
