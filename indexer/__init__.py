@@ -5,7 +5,8 @@ Knows nothing of Flask or the database; the portal hands it plain
 """
 
 from indexer.documents import SearchDocument, LanguageText
-from indexer.engine import SearchEngine, EngineUnavailable, create_engine
+from indexer.engine import SearchEngine, EngineUnavailable
+from indexer.engines import create_engine
 from indexer.query import (
     FACETS,
     FacetValue,

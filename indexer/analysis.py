@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 import Stemmer
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 STEM_OVERRIDES_PATH = CONFIG_DIR / "analysis" / "stem-overrides.json"
@@ -159,8 +160,6 @@ def with_subwords(tokens: list[str], language: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_login import AnonymousUserMixin
 
 from cityexchange.extensions import db, login_manager
+from cityexchange.models import User
 
 _hasher = PasswordHasher()
 
@@ -28,8 +29,6 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from cityexchange.models import User
-
     user = db.session.get(User, int(user_id))
     # A deactivated account's open sessions end with it.
     return user if user is not None and user.active else None

@@ -7,22 +7,21 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from marshmallow import ValidationError
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
+from cityexchange.extensions import db
+from cityexchange.services.concept_refresh import detect_all
+from cityexchange.services.database import init_database
+from cityexchange.services.demo import load_demo
+from cityexchange.services.importer import import_lines
+from cityexchange.services.indexing import rebuild_index, run_indexer
+from cityexchange.services.users import create_user
+
 log = logging.getLogger("cityexchange.cli")
-
-
-def _create_app(*_args, **_kwargs) -> Flask:
-    from cityexchange import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
-def main():
-    """CityExchange: case studies of partner cities, searchable across languages."""
 
 
 def register_commands(app: Flask) -> None:
@@ -49,8 +48,6 @@ def serve(host, port):
 @with_appcontext
 def initdb():
     """Create or upgrade the database schema (Alembic migrations)."""
-    from cityexchange.services.database import init_database
-
     init_database()
     click.echo("database is at the newest schema")
 
@@ -62,9 +59,6 @@ def initdb():
 @with_appcontext
 def demo(host, port, no_serve):
     """Create the database if needed, load the demo data, build the index, serve."""
-    from cityexchange.services.demo import load_demo
-    from cityexchange.services.indexing import rebuild_index
-
     _ensure_database()
     summary = load_demo()
     click.echo(
@@ -89,8 +83,6 @@ def import_command(file, publish):
     Good lines are committed even when others are rejected. Exit status: 0 every
     line imported, 1 some lines rejected, 2 nothing imported.
     """
-    from cityexchange.services.importer import import_lines
-
     _ensure_database()
     report = import_lines(file, publish=publish)
     for error in report.errors:
@@ -110,12 +102,6 @@ def _ensure_database() -> None:
     A database made by `db.create_all()` (the tests' fixtures) has no version
     table; migrating it would try to create its tables again.
     """
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import OperationalError
-
-    from cityexchange.extensions import db
-    from cityexchange.services.database import init_database
-
     try:
         inspector = inspect(db.engine)
         managed = inspector.has_table("alembic_version") or not inspector.get_table_names()
@@ -134,8 +120,6 @@ def index():
 @with_appcontext
 def index_rebuild():
     """Build a fresh index from the database and switch to it atomically."""
-    from cityexchange.services.indexing import rebuild_index
-
     click.echo(f"search index rebuilt: {rebuild_index()}")
 
 
@@ -152,8 +136,6 @@ def indexer():
 @with_appcontext
 def indexer_run(once, poll, max_backoff, max_attempts):
     """Drain the outbox into the search engine, backing off while it is down."""
-    from cityexchange.services.indexing import run_indexer
-
     ok = run_indexer(once=once, poll=poll, max_backoff=max_backoff, max_attempts=max_attempts,
                      echo=click.echo)
     if not ok:
@@ -169,8 +151,6 @@ def concepts():
 @with_appcontext
 def concepts_detect():
     """Find the concepts in every case study again (after upgrading, or a thesaurus change)."""
-    from cityexchange.services.tagging import detect_all
-
     changed, total = detect_all()
     click.echo(f"concepts found again in {total} case studies; {changed} changed")
 
@@ -190,8 +170,6 @@ def user():
 @with_appcontext
 def user_create(email, city, role, name, password):
     """Create a user (a contributor belongs to a city)."""
-    from cityexchange.services.users import create_user
-
     try:
         created = create_user(
             {"email": email, "city": city, "role": role, "name": name, "password": password}
@@ -201,7 +179,3 @@ def user_create(email, city, role, name, password):
             click.echo(f"{field_name}: {' '.join(messages)}", err=True)
         sys.exit(1)
     click.echo(f"created {created.role} {created.email}")
-
-
-if __name__ == "__main__":
-    main()

@@ -19,6 +19,7 @@ from marshmallow import (
 from cityexchange.models import BUDGET_RANGES, PROJECT_STATUSES
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
+from cityexchange.services.tagging import unknown_concepts
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CHOICES = sorted(LANGUAGES)
@@ -179,8 +180,6 @@ class CaseStudyInputSchema(OutcomeInputSchema):
 
     @validates_schema
     def _known_concepts(self, data, **kwargs):
-        from cityexchange.services.tagging import unknown_concepts
-
         for name in ("concepts", "dismissed_concepts"):
             unknown = unknown_concepts(data.get(name) or [])
             if unknown:

@@ -18,8 +18,7 @@ from cityexchange.models import CaseStudy
 from cityexchange.schemas import ImportLineSchema
 from cityexchange.services import case_studies, indexing
 from cityexchange.services.case_study_batch import Line, Outcome, save_lines
-from cityexchange.services.case_studies import find_city
-from cityexchange.services.cities import get_or_create_city
+from cityexchange.services.cities import find_city, get_or_create_city
 
 BATCH_SIZE = 200
 

@@ -14,11 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.markdown import plain_text
-from cityexchange.models import CaseStudy, Collection, CollectionItem, OutboxEntry, Partnership
+from cityexchange.models import CaseStudy, Collection, CollectionItem, OutboxEntry
 from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.search_engine import get_engine
 from indexer import EngineUnavailable, LanguageText, SearchDocument
 from indexer.engine import Deletion
+from cityexchange.models import City
+from cityexchange.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +123,6 @@ def _load_case_studies(ids) -> dict[int, CaseStudy]:
 
 
 def _city_partnerships():
-    from cityexchange.models import City
-
     return City.partnerships
 
 
@@ -241,8 +241,6 @@ def rebuild_index(engine=None) -> str:
     only, so every case study touched since the start is replayed into the new
     one after the switch (versions make the replay harmless).
     """
-    from cityexchange.models import utcnow
-
     engine = engine or get_engine()
     started = utcnow()
     name = engine.rebuild(published_documents())
@@ -253,14 +251,6 @@ def rebuild_index(engine=None) -> str:
         _push(engine, touched)
     drain_outbox(engine)
     return name
-
-
-def partnership_slugs_for_city(city_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(Partnership.slug).where(Partnership.cities.any(id=city_id))
-        )
-    )
 
 
 def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,

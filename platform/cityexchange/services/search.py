@@ -22,7 +22,7 @@ from cityexchange.search_engine import get_engine
 from cityexchange.services import crosslang
 from cityexchange.services.outcomes import project_status_label
 from cityexchange.thesaurus import get_thesaurus
-from indexer import FACETS, EngineUnavailable, QueryError, SearchQuery
+from indexer import FACETS, EngineUnavailable, QueryError
 from indexer.analysis import LANGUAGE_NAMES, fold
 
 
@@ -34,12 +34,6 @@ class SearchRequest:
     sort: str
     ui_lang: str
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def to_query(self) -> SearchQuery:
-        return SearchQuery(
-            text=self.q, filters=self.filters, page=self.page,
-            per_page=self.per_page, sort=self.sort,
-        )
 
 
 @dataclass

@@ -9,6 +9,7 @@ from cityexchange.auth import hash_password, spend_verify_time, verify_password
 from cityexchange.extensions import db
 from cityexchange.passwords import validate_password
 from cityexchange.models import ROLES, User
+from cityexchange.services.cities import find_city
 
 
 class UserInputSchema(Schema):
@@ -26,8 +27,6 @@ def find_user(email: str) -> User | None:
 
 def create_user(data: dict) -> User:
     """Validate and create a user; a contributor must belong to a city."""
-    from cityexchange.services.case_studies import find_city
-
     data = UserInputSchema().load(data)
     if find_user(data["email"]):
         raise ValidationError({"email": ["a user with this email exists already"]})
