@@ -47,4 +47,4 @@ USER cityex
 EXPOSE 8000
 
 # Workers and threads: WEB_CONCURRENCY and GUNICORN_THREADS (docker-compose.yml sets them).
-CMD ["sh", "-c", "exec gunicorn --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --threads ${GUNICORN_THREADS:-4} --access-logfile - --error-logfile - cityexchange.wsgi:app"]
+CMD ["sh", "-c", "exec gunicorn --config python:cityexchange.gunicorn_conf --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --threads ${GUNICORN_THREADS:-4} --access-logfile - --error-logfile - cityexchange.wsgi:app"]

@@ -10,8 +10,8 @@ from indexer.engine import (
     EngineMisconfigured,
     EngineUnavailable,
     SearchEngine,
-    create_engine,
 )
+from indexer.engines import create_engine
 from indexer.query import (
     FACETS,
     FacetValue,

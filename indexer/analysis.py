@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import Stemmer
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 # config/ installed as the data package cityexchange_config (see pyproject.toml).
 CONFIG_DIR = Path(str(files("cityexchange_config")))
@@ -161,8 +162,6 @@ def with_subwords(tokens: list[str], language: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier

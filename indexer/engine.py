@@ -93,16 +93,3 @@ class SearchEngine(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
-
-
-def create_engine(name: str, **options) -> SearchEngine:
-    """Engine factory; imports lazily so the embedded engine needs no ES client."""
-    if name == "embedded":
-        from indexer.embedded.engine import EmbeddedEngine
-
-        return EmbeddedEngine(**options)
-    if name == "elasticsearch":
-        from indexer.elasticsearch.engine import ElasticsearchEngine
-
-        return ElasticsearchEngine(**options)
-    raise ValueError(f"unknown search engine '{name}': use 'embedded' or 'elasticsearch'")

@@ -53,7 +53,7 @@ def test_an_admin_creates_an_account_that_can_log_in(app, client, admin, auth):
 @pytest.mark.parametrize("overrides, field, message", [
     ({"city": ""}, "city", "A contributor belongs to a city"),
     ({"city": "atlantis"}, "city", "There is no city &#39;atlantis&#39;"),
-    ({"password": "short"}, "password", "at least 10 characters"),
+    ({"password": "short"}, "password", "at least 12 characters"),
     ({"email": "not-an-address"}, "email", "valid email"),
     ({"role": "owner"}, "role", "use one of: contributor, coordinator, admin"),
 ])

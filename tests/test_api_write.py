@@ -87,6 +87,8 @@ def test_anonymous_write_gets_401_json(client):
     ({**NEW, "topics": "not, a, list", "partners": ["Atlantis"]}, "partners"),
     ({**NEW, "translations": {"de": {"summary": "ohne Titel"}}}, "translations"),
     ({**NEW, "end_year": 2020, "start_year": 2022}, "end_year"),
+    ({**NEW, "summary": "Escape \x1b[31m red"}, "summary"),
+    ({**NEW, "body": "Form\x0cfeed"}, "body"),
 ])
 def test_bad_field_gets_400_naming_it(client, dortmund, payload, field):
     response = client.post("/api/v1/case-studies", json=payload, headers=dortmund)

@@ -66,6 +66,23 @@ def test_import_reports_bad_lines_commits_good_ones_and_exits_non_zero(runner, t
     assert count(CaseStudy) == 2
 
 
+def test_import_exits_2_when_nothing_was_imported(runner, tmp_path):
+    result = runner.invoke(args=["import", write_jsonl(tmp_path / "in.jsonl", "{oops",
+                                                       {**GOOD, "slug": "x y"})])
+
+    assert result.exit_code == 2
+    assert "imported 0 case studies (0 new, 0 updated); 2 lines rejected" in result.output
+
+
+def test_import_warns_about_an_unknown_partner_and_exits_0(runner, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", {**GOOD, "partners": ["Atlantis"]})
+
+    result = runner.invoke(args=["import", path])
+
+    assert result.exit_code == 0, result.output
+    assert "line 1 (imported): partners: unknown city Atlantis left unlinked" in result.output
+
+
 def test_import_twice_updates_instead_of_duplicating(runner, tmp_path):
     path = write_jsonl(tmp_path / "in.jsonl", GOOD)
     runner.invoke(args=["import", path])

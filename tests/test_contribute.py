@@ -385,3 +385,16 @@ def test_csrf_failure_on_someone_elses_case_study_shows_nothing_of_it(csrf_app):
     anonymous = csrf_app.test_client()
     assert anonymous.post("/contribute/new", data=form_data()).status_code == 400
     assert count_case_studies() == 1
+
+
+def test_a_control_character_is_refused_naming_the_field_and_the_text_is_kept(app, client,
+                                                                             auth):
+    auth.login(city="Dortmund")
+    response = client.post("/contribute/new", data=form_data(
+        title="Depot\x00 plan", body="Line one\r\n\tindented line two"))
+
+    assert response.status_code == 400
+    html = text_of(response)
+    assert re.search(r'id="title-error">[^<]*control character U\+0000', html)
+    assert "body-error" not in html  # tab and CR LF are fine
+    assert db.session.scalar(select(CaseStudy)) is None

@@ -10,6 +10,7 @@ import pytest
 
 from cityexchange.services import collections as collections_service
 from cityexchange.services.collections import CollectionInputSchema
+from cityexchange.extensions import db
 from tests.factories import make_case_study
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -84,8 +85,11 @@ def test_newest_feed_is_valid_atom_with_the_published_case_studies_newest_first(
 
 
 def test_entries_escape_titles_and_carry_sanitised_html(client, app):
-    make_case_study("Buses <b>&</b> depots", summary="Less <noise> & more",
-                    body="**Bold** <script>alert(1)</script>\n\nFuel\x0bcells")
+    stored = make_case_study("Buses <b>&</b> depots", summary="Less <noise> & more",
+                             body="**Bold** <script>alert(1)</script>\n\nFuelcells")
+    # Input refuses control characters now; a row stored before that rule may hold one.
+    stored.body = "**Bold** <script>alert(1)</script>\n\nFuel\x0bcells"
+    db.session.commit()
 
     entry = entries(parse(client.get("/feeds/case-studies.atom")))[0]
 

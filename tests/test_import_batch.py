@@ -29,14 +29,17 @@ def test_a_line_the_database_refuses_is_reported_and_the_batch_kept(app, client)
     assert count(Revision) == 2
 
 
-def test_a_new_city_rejected_mid_batch_leaves_no_city_and_keeps_the_others(app):
+def test_a_new_city_with_an_unknown_partner_is_imported_with_a_warning(app):
     report = run(line(slug="first"),
                  line(slug="katowice-mine", city="Katowice", country="PL", partners=["Atlantis"]),
                  line(slug="last", partners=["Dortmund"]))
 
-    assert [(e.line, e.message) for e in report.errors] == [
-        (2, "unknown partner city 'Atlantis'")]
-    assert db.session.scalar(select(City).where(City.name == "Katowice")) is None
+    assert report.errors == []
+    assert [(w.line, w.message) for w in report.warnings] == [
+        (2, "partners: unknown city Atlantis left unlinked")]
+    assert case_study("katowice-mine").city.name == "Katowice"
+    assert case_study("katowice-mine").partners == []
+    assert db.session.scalar(select(City).where(City.name == "Atlantis")) is None
     assert case_study("first") and case_study("last")
 
 
@@ -56,9 +59,9 @@ def test_batches_commit_every_batch_size_lines(app, monkeypatch):
     report = run(*(line(slug=f"case-{n}") for n in range(5)), "{bad", line(slug="case-0"),
                  publish=True)
 
-    assert (report.created, report.updated) == (5, 1)
-    assert [e.line for e in report.errors] == [6]
-    assert [r.number for r in case_study("case-0").revisions] == [2, 1]
+    assert (report.created, report.updated) == (5, 0)
+    assert [e.line for e in report.errors] == [6, 7]  # bad JSON; case-0 again
+    assert [r.number for r in case_study("case-0").revisions] == [1]
     # Each batch drained the outbox into the index after its commit.
     assert count(OutboxEntry) == 0
     assert db.session.scalar(select(func.count()).select_from(CaseStudy)) == 5

@@ -212,3 +212,24 @@ def test_index_rebuild_builds_from_the_database_and_search_keeps_answering(app, 
     # Rebuilding again is harmless and search still answers.
     assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
     assert sorted(found(client, "hydrogen")) == sorted([first, second])
+
+
+def test_a_request_indexes_only_the_rows_it_wrote_and_leaves_the_backlog_to_the_worker(
+        tmp_path):
+    app = build_app(make_config(tmp_path, INDEX_AFTER_COMMIT=True))
+    with app.app_context():
+        client = app.test_client()
+        backlog = make_case_study("Backlog depot", publish=False)
+        # A row another writer left (e.g. while the engine was down): the worker's job.
+        case_studies.set_status(backlog, "published")
+        db.session.add(OutboxEntry(op="index", case_study_id=backlog.id))
+        db.session.commit()
+        waiting = outbox()
+        assert ("index", backlog.id) in waiting
+
+        own = make_case_study("Own tramway plan", publish=True)
+
+        assert outbox() == waiting  # its own row went to the index, the backlog stayed
+        assert found(client, "tramway") == [own.slug]
+        db.session.remove()
+        app.extensions["search_engine"].close()

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
+from cityexchange.errors import Forbidden
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, Collection, User
+from cityexchange.schemas import CaseStudyInputSchema
+from cityexchange.services import case_studies
 from cityexchange.services import collections as collections_service
 from cityexchange.services.collections import CollectionInputSchema
 from tests.conftest import build_app, make_config
@@ -295,3 +299,79 @@ def test_permission_cell(world, resource, action, role, expected):
     if response.status_code == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
+
+
+# -- the same case-study cells through the other adapter and the service itself ---------------
+
+def api_edit_case_study(world: World, client):
+    slug, _ = _case_study(world, publish=True)
+    response = client.patch(f"/api/v1/case-studies/{slug}", json={"title": "Edited by API"})
+    return response, _case_study_row(world, slug).title == "Edited by API"
+
+
+def api_publish_case_study(world: World, client):
+    slug, _ = _case_study(world, publish=False)
+    response = client.post(f"/api/v1/case-studies/{slug}/publish")
+    return response, _case_study_row(world, slug).status == "published"
+
+
+API_CHECKS = {"edit": api_edit_case_study, "publish": api_publish_case_study}
+CASE_STUDY_CELLS = [cell for cell in read_tables() if cell[0] == "case study"]
+
+
+@pytest.mark.parametrize("resource, action, role, expected",
+                         [cell for cell in CASE_STUDY_CELLS if cell[1] in API_CHECKS],
+                         ids=lambda value: str(value).replace(" ", "-"))
+def test_case_study_cell_through_the_api(world, resource, action, role, expected):
+    """The pages' cells hold for the JSON API too; it answers 401 where a page asks to log in."""
+    response, done = API_CHECKS[action](world, world.clients[role])
+
+    if expected == OK:
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert done
+    else:
+        assert response.status_code == (401 if expected == LOGIN else expected)
+        assert response.get_json()["error"]["message"]
+        assert not done
+
+
+def _actor(world: World, role: str):
+    if role == "anonymous":
+        return AnonymousUserMixin()
+    return db.session.scalar(select(User).where(User.role == role.split()[0]).where(
+        User.email != "target@example.org").where(
+        User.city_id.is_(None) if role in ("coordinator", "admin") else
+        User.city.has(City.name == (CITY_A if role.endswith("A") else CITY_B))))
+
+
+def _service_call(world: World, action: str, actor):
+    """Run one write through the service; True when it was done."""
+    with world.context():
+        slug, _ = _case_study(world, publish=action == "delete")
+    with world.context():
+        actor = _actor(world, actor)
+        if action == "create":
+            data = CaseStudyInputSchema().load({"title": _slug("Service depot"), "language": "en"})
+            case_studies.create(data, actor=actor, city=CITY_A)
+            return True
+        case_study = case_studies.editable(slug, actor)  # view
+        if action == "edit":
+            data = {**case_studies.case_study_fields(case_study), "title": "Edited in service"}
+            case_studies.save(case_study, CaseStudyInputSchema().load(data), actor=actor,
+                              expected_revision=case_study.revision)
+        elif action == "publish":
+            case_studies.publish(case_study, actor=actor)
+        elif action == "delete":
+            case_studies.delete(case_study, actor=actor)
+        return True
+
+
+@pytest.mark.parametrize("resource, action, role, expected", CASE_STUDY_CELLS,
+                         ids=lambda value: str(value).replace(" ", "-"))
+def test_case_study_cell_in_the_service(world, resource, action, role, expected):
+    """The write service itself refuses (Forbidden) every cell the table refuses."""
+    if expected == OK:
+        assert _service_call(world, action, role)
+    else:
+        with pytest.raises(Forbidden):
+            _service_call(world, action, role)

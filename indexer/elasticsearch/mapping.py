@@ -118,7 +118,3 @@ def language_fields(language: str, boosted: bool = True) -> list[str]:
 
 def all_text_fields() -> list[str]:
     return [text_field(field, language) for language in LANGUAGES for field in TEXT_FIELDS]
-
-
-def declared_fields(version: int = MAPPING_VERSION) -> set[str]:
-    return set(load_mapping(version)["mappings"]["properties"])

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
+from cityexchange import (
+    auth,
+    errors,
+    i18n,
+    limits,
+    search_engine,
+    security,
+    sqlite_tuning,
+    views_support,
+)
+from cityexchange.blueprints import register_blueprints
+from cityexchange.cli import register_commands
+from cityexchange.extensions import csrf, db, migrate
 from cityexchange.logging_setup import configure_logging
 from cityexchange.settings import INSTANCE_DIR, STATIC_DIR, TEMPLATE_DIR, load_settings
 
@@ -23,11 +38,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     configure_logging(settings["LOG_LEVEL"])
 
-    from cityexchange import auth, errors, i18n, search_engine, sqlite_tuning, views_support
-    from cityexchange.blueprints import register_blueprints
-    from cityexchange.cli import register_commands
-    from cityexchange.extensions import csrf, db, migrate
-
     db.init_app(app)
     sqlite_tuning.init_app(app)
     # Batch mode lets later migrations alter SQLite tables.
@@ -37,6 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     search_engine.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
+    limits.init_app(app)
     views_support.init_app(app)
     register_blueprints(app)
     register_commands(app)
@@ -44,6 +56,4 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _migrations_dir():
-    from pathlib import Path
-
     return Path(__file__).parent / "migrations"

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask
 from flask_login import AnonymousUserMixin
 
 from cityexchange.extensions import db, login_manager
+from cityexchange.models import User
 
 _hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both answers cost one Argon2 verify."""
+    return _hasher.hash("no account has this password")
 
 
 def init_app(app: Flask) -> None:
@@ -20,8 +29,6 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from cityexchange.models import User
-
     user = db.session.get(User, int(user_id))
     # A deactivated account's open sessions end with it.
     return user if user is not None and user.active else None
@@ -29,6 +36,11 @@ def _load_user(user_id: str):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def spend_verify_time(password: str) -> None:
+    """The work of one verify, for an unknown or inactive account (no enumeration by timing)."""
+    verify_password(_dummy_hash(), password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

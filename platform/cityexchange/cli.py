@@ -7,24 +7,34 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from marshmallow import ValidationError
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from cityexchange.logging_setup import use_console_logging
+from cityexchange.extensions import db
+from cityexchange.services.concept_refresh import detect_all
+from cityexchange.services.database import init_database
+from cityexchange.services.demo import load_demo
+from cityexchange.services.importer import import_lines
+from cityexchange.search_engine import get_engine
+from cityexchange.services.backup import BackupError
+from cityexchange.services.backup import export_all as write_backup
+from cityexchange.services.backup import import_all as restore
+from cityexchange.services.indexing import (
+    UnknownOutboxRow,
+    count_set_aside,
+    outbox_status,
+    rebuild_index,
+    retry_set_aside,
+    run_indexer,
+)
+from cityexchange.services.users import create_user
+from indexer import EngineUnavailable
 
 log = logging.getLogger("cityexchange.cli")
-
-
-def _create_app(*_args, **_kwargs) -> Flask:
-    from cityexchange import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
-def main():
-    """CityExchange: case studies of partner cities, searchable across languages."""
 
 
 def register_commands(app: Flask) -> None:
@@ -53,8 +63,6 @@ def serve(host, port):
 @with_appcontext
 def initdb():
     """Create or upgrade the database schema (Alembic migrations)."""
-    from cityexchange.services.database import init_database
-
     init_database()
     click.echo("database is at the newest schema")
 
@@ -66,9 +74,6 @@ def initdb():
 @with_appcontext
 def demo(host, port, no_serve):
     """Create the database if needed, load the demo data, build the index, serve."""
-    from cityexchange.services.demo import load_demo
-    from cityexchange.services.indexing import rebuild_index
-
     use_console_logging()
     _ensure_database()
     summary = load_demo()
@@ -91,21 +96,20 @@ def demo(host, port, no_serve):
 def import_command(file, publish):
     """Bulk-import case studies from a JSON Lines file.
 
-    Good lines are committed even when others are rejected; the exit code is 1
-    if any line was rejected.
+    Good lines are committed even when others are rejected. Exit status: 0 every
+    line imported, 1 some lines rejected, 2 nothing imported.
     """
-    from cityexchange.services.importer import import_lines
-
     _ensure_database()
     report = import_lines(file, publish=publish)
     for error in report.errors:
         click.echo(f"line {error.line}: {error.message}", err=True)
+    for warning in report.warnings:
+        click.echo(f"line {warning.line} (imported): {warning.message}", err=True)
     click.echo(
         f"imported {report.imported} case studies ({report.created} new, "
         f"{report.updated} updated); {len(report.errors)} lines rejected"
     )
-    if report.errors:
-        sys.exit(1)
+    sys.exit(report.exit_status)
 
 
 @click.command("export-all")
@@ -115,8 +119,6 @@ def import_command(file, publish):
 @with_appcontext
 def export_all(file, with_password_hashes):
     """Back up the database as JSON Lines (`-` for standard output)."""
-    from cityexchange.services.backup import export_all as write_backup
-
     counts = write_backup(file, with_password_hashes=with_password_hashes)
     file.close()
     rows = ", ".join(f"{count} {table}" for table, count in counts.items() if count)
@@ -129,11 +131,6 @@ def export_all(file, with_password_hashes):
 @with_appcontext
 def import_all(file):
     """Restore a backup made by `cityex export-all` into an empty database, then rebuild the index."""
-    from cityexchange.services.backup import BackupError
-    from cityexchange.services.backup import import_all as restore
-    from cityexchange.services.indexing import rebuild_index
-    from indexer import EngineUnavailable
-
     _ensure_database()
     try:
         summary = restore(file)
@@ -158,12 +155,6 @@ def _ensure_database() -> None:
     A database made by `db.create_all()` (the tests' fixtures) has no version
     table; migrating it would try to create its tables again.
     """
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import OperationalError
-
-    from cityexchange.extensions import db
-    from cityexchange.services.database import init_database
-
     try:
         inspector = inspect(db.engine)
         managed = inspector.has_table("alembic_version") or not inspector.get_table_names()
@@ -182,8 +173,6 @@ def index():
 @with_appcontext
 def index_rebuild():
     """Build a fresh index from the database and switch to it atomically."""
-    from cityexchange.services.indexing import rebuild_index
-
     click.echo(f"search index rebuilt: {rebuild_index()}")
 
 
@@ -200,9 +189,6 @@ def indexer():
 @with_appcontext
 def indexer_run(once, poll, max_backoff, max_attempts):
     """Drain the outbox into the search engine, backing off while it is down."""
-    from cityexchange.search_engine import get_engine
-    from cityexchange.services.indexing import count_set_aside, run_indexer
-
     # On start, say what an operator must fix; the worker runs anyway.
     warning = get_engine().health().get("warning")
     if warning:
@@ -220,8 +206,6 @@ def indexer_run(once, poll, max_backoff, max_attempts):
 @with_appcontext
 def indexer_status():
     """Rows waiting in the outbox, and the rows set aside because the engine refused them."""
-    from cityexchange.services.indexing import outbox_status
-
     status = outbox_status()
     click.echo(f"outbox: {status.pending} pending, {len(status.set_aside)} set aside")
     for entry in status.set_aside:
@@ -239,8 +223,6 @@ def indexer_status():
 @with_appcontext
 def indexer_retry(entry_id, retry_all):
     """Put set-aside outbox rows back in the queue (the worker drains them next)."""
-    from cityexchange.services.indexing import UnknownOutboxRow, retry_set_aside
-
     if (entry_id is None) == (not retry_all):
         raise click.UsageError("give one row ID or --all")
     try:
@@ -259,8 +241,6 @@ def concepts():
 @with_appcontext
 def concepts_detect():
     """Find the concepts in every case study again (after upgrading, or a thesaurus change)."""
-    from cityexchange.services.tagging import detect_all
-
     changed, total = detect_all()
     click.echo(f"concepts found again in {total} case studies; {changed} changed")
 
@@ -280,8 +260,6 @@ def user():
 @with_appcontext
 def user_create(email, city, role, name, password):
     """Create a user (a contributor belongs to a city)."""
-    from cityexchange.services.users import create_user
-
     try:
         created = create_user(
             {"email": email, "city": city, "role": role, "name": name, "password": password}
@@ -291,7 +269,3 @@ def user_create(email, city, role, name, password):
             click.echo(f"{field_name}: {' '.join(messages)}", err=True)
         sys.exit(1)
     click.echo(f"created {created.role} {created.email}")
-
-
-if __name__ == "__main__":
-    main()

@@ -13,20 +13,66 @@ from indexer import EngineMisconfigured, EngineUnavailable, QueryError
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """A client error in an API call: 400 with the offending parameter."""
+class DomainError(Exception):
+    """What a service refuses, said once: a page or JSON, by init_app() below.
 
-    def __init__(self, message: str, parameter: str | None = None, status: int = 400,
+    `field` names the input at fault (the API's `parameter`, the form's field).
+    """
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None, status: int | None = None,
                  errors: dict | None = None):
         super().__init__(message)
         self.message = message
-        self.parameter = parameter
-        self.status = status
-        self.errors = errors or ({parameter: [message]} if parameter else {})
+        self.field = field
+        if status is not None:
+            self.status = status
+        self.errors = errors or ({field: [message]} if field else {})
+
+    @property
+    def parameter(self) -> str | None:
+        return self.field
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class FieldError(DomainError):
+    """Input a person can correct: a form shows it beside the fields it names."""
+
+
+class Invalid(FieldError):
+    status = 400
+
+
+class Conflict(FieldError):
+    """Someone else changed the thing meanwhile (or took the name)."""
+
+    status = 409
+
+
+class SearchUnavailable(DomainError):
+    """A stored search cannot run now: the engine is down, or the query no longer parses."""
+
+    status = 503
+
+
+# The older name, still used for a bad request parameter.
+ApiError = Invalid
+
+
+# Responses read by programs (feed readers, spreadsheets, scripts) get JSON errors too.
+_JSON_PREFIXES = ("/api/", "/feeds/", "/search/export.")
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith(_JSON_PREFIXES) or request.path == "/healthz"
 
 
 def _json_error(status: int, message: str, parameter: str | None = None, errors=None):
@@ -39,9 +85,13 @@ def _json_error(status: int, message: str, parameter: str | None = None, errors=
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(error: ApiError):
-        return _json_error(error.status, error.message, error.parameter, error.errors)
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        if wants_json():
+            return _json_error(error.status, error.message, error.field, error.errors)
+        # A page names the field too: the person sees which input to correct.
+        message = f"{error.field}: {error.message}" if error.field else error.message
+        return render_template("error.html", status=error.status, message=message), error.status
 
     @app.errorhandler(QueryError)
     def _query_error(error: QueryError):

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from cityexchange.schemas import OUTCOME_FIELDS, CaseStudyInputSchema
 from cityexchange.services import tagging
+from cityexchange.services.case_studies import case_study_fields
 
 TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
 TRANSLATION_FIELDS = ("language", "title", "summary", "body")
@@ -53,22 +54,16 @@ class CaseStudyForm:
 
     @classmethod
     def from_case_study(cls, case_study) -> CaseStudyForm:
-        values = {
-            "title": case_study.title,
-            "summary": case_study.summary,
-            "body": case_study.body,
-            "language": case_study.language,
-            "year": "" if case_study.year is None else str(case_study.year),
-            "topics": ", ".join(case_study.topics or []),
-            "partners": ", ".join(city.name for city in case_study.partners),
-            "city": str(case_study.city_id),
-        }
+        data = case_study_fields(case_study)
+        values = {name: "" if data.get(name) is None else str(data[name])
+                  for name in ("title", "summary", "body", "language", "year")}
+        values["topics"] = ", ".join(data["topics"])
+        values["partners"] = ", ".join(data["partners"])
+        values["city"] = str(case_study.city_id)
         values.update(tagging.case_study_values(case_study))
-        values.update(_outcome_values(case_study))
-        translations = [
-            {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body}
-            for t in case_study.translations
-        ]
+        values.update(_outcome_values(data))
+        translations = [{"language": language, **text}
+                        for language, text in data["translations"].items()]
         return cls(values=values, translations=translations or [_empty_translation()])
 
     @property
@@ -139,11 +134,11 @@ def _error_field(name: str) -> str:
     return "concepts_add" if name in ("concepts", "dismissed_concepts") else "translations"
 
 
-def _outcome_values(case_study) -> dict[str, str]:
+def _outcome_values(data: dict) -> dict[str, str]:
     """Outcome fields as the form shows them: blank when unset, numbers without a trailing .0."""
     values = {}
     for name in OUTCOME_FIELDS:
-        value = getattr(case_study, name)
+        value = data.get(name)
         if isinstance(value, float):
             value = format(value, "f").rstrip("0").rstrip(".")
         values[name] = "" if value is None else str(value)

@@ -7,6 +7,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import refresh
 
 from cityexchange.extensions import babel
+from cityexchange.settings import TRANSLATIONS_DIR
 
 
 def select_ui_language() -> str:
@@ -23,8 +24,6 @@ def select_ui_language() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from cityexchange.settings import TRANSLATIONS_DIR
-
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_ui_language)
     # Flask-Babel caches the locale on `g`; where one app context spans several

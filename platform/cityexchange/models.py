@@ -326,3 +326,32 @@ class SavedSearch(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """One failed login, counted per account and per client address by every worker.
+
+    Rows older than the throttle window are deleted as new failures arrive.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The e-mail as typed, lower-cased: unknown ones are throttled the same way.
+    account: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditEntry(db.Model):
+    """Who did what, when: publishing, deleting, roles, tokens, login lockouts."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The acting account (None: the command line, or nobody logged in).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(300), default="")

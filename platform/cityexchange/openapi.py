@@ -15,6 +15,7 @@ from flask import Flask
 from marshmallow import Schema, fields
 
 from cityexchange.blueprints.api_write import CaseStudyWriteSchema
+from cityexchange.blueprints.audit import AuditEntrySchema
 from cityexchange.schemas import (
     CaseStudyOutputSchema,
     CaseStudyRefSchema,
@@ -247,6 +248,13 @@ OPERATIONS = [
     Operation("delete", "/collections/{slug}", "Delete a collection", "collections",
               (204, None, "Deleted; its case studies are untouched."), auth="required",
               errors=(401, 403, 404, 503), curl=f"curl -X DELETE {{base}}/collections/SLUG {TOKEN}"),
+    Operation("get", "/audit", "The audit log (administrators)", "meta",
+              (200, "AuditList", "One page, newest first."), query=PageParamsSchema,
+              auth="required", errors=(400, 401, 403, 503),
+              description="Who published, unpublished or deleted a case study, changed a "
+              "role, created or revoked an API token, and which accounts were locked after "
+              "failed logins. An administrator's token only.",
+              curl=f"curl {{base}}/audit {TOKEN}"),
     Operation("get", "/openapi.json", "This document", "meta",
               (200, None, "The OpenAPI 3 document of the API."), errors=(503,),
               curl="curl {base}/openapi.json"),
@@ -277,6 +285,8 @@ class _Components:
             "CollectionSummary": CollectionSummarySchema(),
             "CollectionList": pagination_schema(CollectionSummarySchema()),
             "CollectionInput": CollectionInputSchema(),
+            "AuditEntry": AuditEntrySchema(),
+            "AuditList": pagination_schema(AuditEntrySchema()),
         })
 
 

@@ -19,6 +19,7 @@ from marshmallow import (
 from cityexchange.models import BUDGET_RANGES, PROJECT_STATUSES
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
+from cityexchange.services.tagging import unknown_concepts
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CHOICES = sorted(LANGUAGES)
@@ -27,6 +28,36 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+# Control characters have no place in a case study: only tab and line breaks
+# (CR LF, as browsers send a textarea) pass. NUL cannot even be stored in PostgreSQL.
+_REFUSED_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_character(value) -> str | None:
+    """The first control character anywhere in a value (strings, lists, dicts), as U+XXXX."""
+    if isinstance(value, str):
+        found = _REFUSED_CONTROL.search(value)
+        return f"U+{ord(found.group()):04X}" if found else None
+    items = value.items() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        found = _control_character(item)
+        if found:
+            return found
+    return None
+
+
+def refuse_control_characters(data: dict) -> None:
+    """ValidationError naming every field that holds a control character."""
+    errors = {}
+    for key, value in data.items():
+        found = _control_character(value)
+        if found:
+            errors[key] = [f"contains the control character {found}; remove it (only tab and "
+                           "line breaks are allowed)"]
+    if errors:
+        raise ValidationError(errors)
 
 
 class TranslationSchema(Schema):
@@ -128,6 +159,7 @@ class CaseStudyInputSchema(OutcomeInputSchema):
     def _clean(self, data, **kwargs):
         if not isinstance(data, dict):
             raise ValidationError("expected an object")
+        refuse_control_characters(data)
         data = {key: _strip(value) for key, value in data.items()}
         for key in ("slug", "language", "year"):
             if data.get(key) == "":
@@ -148,8 +180,6 @@ class CaseStudyInputSchema(OutcomeInputSchema):
 
     @validates_schema
     def _known_concepts(self, data, **kwargs):
-        from cityexchange.services.tagging import unknown_concepts
-
         for name in ("concepts", "dismissed_concepts"):
             unknown = unknown_concepts(data.get(name) or [])
             if unknown:

@@ -16,7 +16,7 @@ from cityexchange.models import CaseStudy, OutboxEntry
 from cityexchange.search_engine import get_engine
 from indexer.elasticsearch import mapping
 from indexer.elasticsearch.engine import OUT_OF_DATE
-from tests.conftest import build_app, make_config, unique_prefix
+from tests.conftest import build_app, make_config
 from tests.elasticsearch.conftest import _app_context
 from tests.factories import make_case_study
 

@@ -2,30 +2,31 @@
 
 from flask import Flask
 
+from cityexchange.blueprints import (
+    admin_indexer,
+    admin_users,
+    api,
+    api_docs,
+    api_tokens,
+    api_write,
+    audit,
+    auth,
+    collections,
+    contribute,
+    curate,
+    export,
+    feeds,
+    health,
+    network,
+    public,
+    saved_searches,
+    search,
+)
+
+BLUEPRINTS = (public, search, contribute, curate, collections, auth, api, api_write, api_docs,
+              api_tokens, health, network, feeds, saved_searches, export, admin_users, admin_indexer, audit)
+
 
 def register_blueprints(app: Flask) -> None:
-    from cityexchange.blueprints import (
-        api, api_docs, api_tokens, api_write, auth, collections, contribute, curate, health,
-        network, public, search)
-
-    app.register_blueprint(public.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(contribute.bp)
-    app.register_blueprint(curate.bp)
-    app.register_blueprint(collections.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api_write.bp)
-    app.register_blueprint(api_docs.bp)
-    app.register_blueprint(api_tokens.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(network.bp)
-    _register_curation_and_feeds(app)
-
-
-def _register_curation_and_feeds(app: Flask) -> None:
-    """Feeds, saved searches, exports and the user administration."""
-    from cityexchange.blueprints import admin_indexer, admin_users, export, feeds, saved_searches
-
-    for blueprint in (feeds.bp, saved_searches.bp, export.bp, admin_users.bp, admin_indexer.bp):
-        app.register_blueprint(blueprint)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
+from cityexchange.errors import FieldError
 from cityexchange.services import api_tokens as service
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -25,11 +26,10 @@ def create():
         data = service.ApiTokenInputSchema().load(typed)
     except ValidationError as error:
         return _render(values=typed, errors=error.messages), 400
-    if service.active_count(current_user) >= service.MAX_ACTIVE_TOKENS:
-        return _render(values=typed, errors={"name": [
-            f"You have {service.MAX_ACTIVE_TOKENS} active tokens already: revoke one you no "
-            "longer use, then create the new one."]}), 400
-    new = service.create_token(current_user, data["name"])
+    try:
+        new = service.create_token(current_user, data["name"])
+    except FieldError as error:
+        return _render(values=typed, errors=error.errors), error.status
     response = _render(new=new)
     # The secret is in this page only: no cache may keep it.
     return response, 201, {"Cache-Control": "no-store"}
@@ -39,8 +39,6 @@ def create():
 @login_required
 def revoke(token_id: int):
     token = service.get_token(current_user, token_id)
-    if token is None:
-        abort(404, description=f"You have no API token {token_id}.")
     service.revoke(token)
     flash(f"Revoked the token “{token.name}” ({token.prefix}…): requests that use it now "
           "get 401.", "success")

@@ -12,17 +12,14 @@ import re
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from marshmallow import fields, validate
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from cityexchange.auth import can_contribute_for_city, can_curate, can_edit_case_study, is_staff
-from cityexchange.errors import ApiError
-from cityexchange.extensions import csrf, db
-from cityexchange.models import CaseStudy, City
+from cityexchange.auth import can_curate
+from cityexchange.errors import Invalid
+from cityexchange.extensions import csrf
+from cityexchange.models import CaseStudy
 from cityexchange.schemas import CaseStudyInputSchema, CaseStudyOutputSchema
 from cityexchange.services import case_studies as service
 from cityexchange.services import collections as collections_service
-from cityexchange.services.outcomes import FIELDS as OUTCOME_FIELDS
 from cityexchange.services.search import load_params
 
 from .api_auth import writing_user
@@ -57,48 +54,41 @@ def _authenticate():
 
 @bp.post("/case-studies")
 def create_case_study():
-    user = g.api_user
     data = load_params(CaseStudyWriteSchema(), _json_object())
-    city = _city_for_new(user, data["city"])
-    _check_partners(data["partners"])
-    if data["slug"] and _slug_taken(data["slug"]):
-        raise ApiError(f"slug: '{data['slug']}' is taken already; choose another or leave it "
-                       "out to have one made from the title", "slug", status=409)
-    try:
-        case_study = service.create_case_study(data, city=city, author=user)
-    except IntegrityError:  # the same slug created at the same moment
-        db.session.rollback()
-        raise ApiError("slug: taken already; try again", "slug", status=409) from None
+    case_study = service.create(data, actor=g.api_user, city=data["city"])
     return _case_study_response(case_study, 201)
 
 
 @bp.put("/case-studies/<slug>")
 def replace_case_study(slug):
     """All fields; those left out take their defaults (empty), as in the form."""
-    case_study = _editable(slug)
-    return _update(case_study, _json_object())
+    return _update(service.editable(slug, g.api_user), _json_object())
 
 
 @bp.patch("/case-studies/<slug>")
 def patch_case_study(slug):
     """Only the fields sent change; the others keep their current values."""
-    case_study = _editable(slug)
-    return _update(case_study, {**_current_input(case_study), **_json_object()})
+    case_study = service.editable(slug, g.api_user)
+    return _update(case_study, {**service.case_study_fields(case_study), **_json_object()})
 
 
 @bp.post("/case-studies/<slug>/publish")
 def publish_case_study(slug):
-    return _set_status(_editable(slug), "published")
+    case_study = service.editable(slug, g.api_user)
+    service.publish(case_study, actor=g.api_user)
+    return _case_study_response(case_study, 200)
 
 
 @bp.post("/case-studies/<slug>/unpublish")
 def unpublish_case_study(slug):
-    return _set_status(_editable(slug), "draft")
+    case_study = service.editable(slug, g.api_user)
+    service.unpublish(case_study, actor=g.api_user)
+    return _case_study_response(case_study, 200)
 
 
 @bp.delete("/case-studies/<slug>")
 def delete_case_study(slug):
-    service.delete_case_study(_editable(slug))
+    service.delete(service.editable(slug, g.api_user), actor=g.api_user)
     return "", 204
 
 
@@ -133,10 +123,10 @@ def delete_collection(slug):
 def _json_object() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError("body: send a JSON object with 'Content-Type: application/json'", "body")
+        raise Invalid("body: send a JSON object with 'Content-Type: application/json'", "body")
     for key, value in data.items():
         if not _storable(key) or not _storable(value):
-            raise ApiError(f"{key}: text must be valid Unicode without NUL characters (a "
+            raise Invalid(f"{key}: text must be valid Unicode without NUL characters (a "
                            "lone surrogate such as \\ud800 cannot be stored)", str(key))
     return data
 
@@ -154,99 +144,9 @@ def _storable(value) -> bool:
 
 def _update(case_study: CaseStudy, payload: dict):
     data = load_params(CaseStudyWriteSchema(), payload)
-    if data["slug"] and data["slug"] != case_study.slug:
-        raise ApiError("slug: the slug is the case study's address and cannot change", "slug")
-    expected = data["expected_revision"]
-    if expected is not None and expected != case_study.revision:
-        raise ApiError(f"expected_revision: the case study is at revision {case_study.revision}, "
-                       f"not {expected}; someone saved it meanwhile. Fetch it, merge, and send "
-                       "again", "expected_revision", status=409)
-    city = _city_for_update(g.api_user, case_study, data["city"])
-    _check_partners(data["partners"])
-    if city.id != case_study.city_id:
-        case_study.city, case_study.city_id = city, city.id
-    service.update_case_study(case_study, data, author=g.api_user)
+    service.save(case_study, data, actor=g.api_user, city=data["city"],
+                 expected_revision=data["expected_revision"])
     return _case_study_response(case_study, 200)
-
-
-def _set_status(case_study: CaseStudy, status: str):
-    if case_study.status != status:
-        service.set_status(case_study, status, author=g.api_user)
-    return _case_study_response(case_study, 200)
-
-
-def _editable(slug: str) -> CaseStudy:
-    """As the contribute pages: 404 when missing, 403 when another city's."""
-    case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
-    if case_study is None:
-        abort(404, description=f"There is no case study '{slug}'.")
-    if not can_edit_case_study(g.api_user, case_study):
-        abort(403, description=f"This case study belongs to {case_study.city.name}; "
-                               f"{_own_city_phrase(g.api_user)}.")
-    return case_study
-
-
-def _own_city_phrase(user) -> str:
-    if user.role != "contributor" or user.city is None:
-        return "your account may not edit case studies"
-    return f"your account may work only on the case studies of {user.city.name}"
-
-
-def _find_city(name: str) -> City:
-    city = service.find_city(name)
-    if city is None:
-        raise ApiError(f"city: unknown city '{name}'; see GET /api/v1/cities", "city")
-    return city
-
-
-def _city_for_new(user, name: str | None) -> City:
-    """A contributor's own city; staff name one (or default to theirs)."""
-    city = _find_city(name) if name else user.city
-    if city is None:
-        if is_staff(user):
-            raise ApiError("city: give the city this case study belongs to", "city")
-        abort(403, description="Your account belongs to no city, so it cannot add case "
-                               "studies. Ask an administrator to assign your city.")
-    if not can_contribute_for_city(user, city.id):
-        abort(403, description=f"Your account may not add case studies for {city.name}; "
-                               f"{_own_city_phrase(user)}.")
-    return city
-
-
-def _city_for_update(user, case_study: CaseStudy, name: str | None) -> City:
-    if not name:
-        return case_study.city
-    city = _find_city(name)
-    if city.id != case_study.city_id and not is_staff(user):
-        abort(403, description="Only coordinators and administrators move a case study to "
-                               "another city.")
-    return city
-
-
-def _check_partners(names: list[str]) -> None:
-    unknown = [name for name in names if service.find_city(name) is None]
-    if unknown:
-        raise ApiError(f"partners: unknown city {', '.join(unknown)}; partner cities must be "
-                       "cities of the network (GET /api/v1/cities)", "partners")
-
-
-def _slug_taken(slug: str) -> bool:
-    return db.session.scalar(select(CaseStudy.id).where(CaseStudy.slug == slug)) is not None
-
-
-def _current_input(case_study: CaseStudy) -> dict:
-    """The case study as CaseStudyInputSchema input: what a PATCH starts from."""
-    return {
-        "title": case_study.title, "summary": case_study.summary, "body": case_study.body,
-        "language": case_study.language, "year": case_study.year,
-        "topics": list(case_study.topics or []),
-        "partners": [city.name for city in case_study.partners],
-        "translations": {t.language: {"title": t.title, "summary": t.summary, "body": t.body}
-                         for t in case_study.translations},
-        "concepts": list(case_study.concepts or []),
-        "dismissed_concepts": list(case_study.dismissed_concepts or []),
-        **{name: getattr(case_study, name) for name in OUTCOME_FIELDS},
-    }
 
 
 def _case_study_response(case_study: CaseStudy, status: int):

@@ -1,5 +1,6 @@
 """Log in and out."""
 
+import math
 from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -7,6 +8,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from cityexchange.services import login_throttle
 from cityexchange.services.users import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -51,9 +53,19 @@ def login():
         data = LoginSchema().load(form)
     except ValidationError as error:
         return render_template("login.html", form=form, errors=error.messages), 400
+    address = request.remote_addr or ""
+    wait = login_throttle.retry_after(data["email"], address)
+    if wait:
+        # The same answer whichever limit was hit: it names no address and no account.
+        message = gettext("Too many failed logins. Wait %(minutes)d minutes, then try again.",
+                          minutes=math.ceil(wait / 60))
+        return (render_template("login.html", form=form, errors={"_": [message]}), 429,
+                {"Retry-After": str(wait)})
     user = authenticate(data["email"], data["password"])
     if user is None:
+        login_throttle.record_failure(data["email"], address)
         return render_template("login.html", form=form, errors={"_": [WRONG_LOGIN]}), 400
+    login_throttle.clear_account(data["email"])
     login_user(user)
     flash(gettext("Welcome, %(name)s.", name=user.name or user.email), "success")
     return redirect(safe_next(data["next"]))

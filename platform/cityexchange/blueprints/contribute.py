@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.auth import can_edit_case_study, is_staff
+from cityexchange.errors import Conflict, FieldError
 from cityexchange.extensions import db
 from cityexchange.forms import CaseStudyForm
 from cityexchange.models import STATUSES, CaseStudy, City
@@ -34,6 +35,8 @@ STATUS_MESSAGES = {
     "submitted": lazy_gettext("Submitted for review (revision %(revision)d)."),
     "published": lazy_gettext("Published — it is now searchable (revision %(revision)d)."),
 }
+# Service field names that the form shows under another name.
+FORM_FIELDS = {"expected_revision": "revision"}
 STATUS_NAMES = {"draft": lazy_gettext("a draft"), "submitted": lazy_gettext("submitted"),
                 "published": lazy_gettext("published")}
 
@@ -72,8 +75,7 @@ def dashboard():
 def new():
     cities = _cities_for_user()
     if not cities:
-        abort(403, description="Your account belongs to no city, so it cannot add case studies. "
-                               "Ask an administrator to assign your city.")
+        abort(403, description=service.NO_CITY)
     if request.method == "GET":
         form = CaseStudyForm()
         form.values["city"] = str(current_user.city_id or "")
@@ -98,11 +100,10 @@ def change_status(slug):
         data = StatusSchema().load(request.form.to_dict())
     except ValidationError as error:
         abort(400, description=f"Cannot change the status: {error.messages}")
-    if data["status"] == case_study.status:
+    if not service.change_status(case_study, data["status"], actor=current_user):
         flash(gettext("It is already %(status)s; nothing changed.",
                       status=STATUS_NAMES[case_study.status]), "info")
     else:
-        service.set_status(case_study, data["status"], author=current_user)
         flash(STATUS_MESSAGES[data["status"]] % {"revision": case_study.revision}, "success")
     if data["return_to"] == "dashboard":
         return redirect(url_for(".dashboard"))
@@ -147,22 +148,11 @@ def _csrf_error(error: CSRFError):
 
 
 def _editable(slug: str) -> CaseStudy:
-    """The case study, if this user may work on it: 404 when missing, 403 when not theirs."""
-    case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
-    if case_study is None:
-        abort(404, description=f"There is no case study '{slug}'.")
-    if not can_edit_case_study(current_user, case_study):
-        own = current_user.city.name if current_user.city else "no city"
-        abort(403, description=f"This case study belongs to {case_study.city.name}. Your account "
-                               f"may work only on the case studies of {own}.")
-    return case_study
+    return service.editable(slug, current_user)
 
 
 def _cities_for_user() -> list[City]:
-    """The cities this user may add case studies for."""
-    if is_staff(current_user):
-        return list(db.session.scalars(select(City).order_by(City.name)))
-    return [current_user.city] if current_user.city else []
+    return service.cities_for(current_user)
 
 
 def _handle_post(case_study: CaseStudy | None):
@@ -174,59 +164,39 @@ def _handle_post(case_study: CaseStudy | None):
         form.add_translation()
         return _render_form(form, case_study)
     data = form.validate()
-    city = _chosen_city(form, case_study)
-    _check_partners(form)
-    _check_base_revision(form, case_study)
-    if data is None or form.errors:
-        return _render_form(form, case_study), 409 if "revision" in form.errors else 400
-    return _save(data, city, case_study)
-
-
-def _save(data: dict, city: City, case_study: CaseStudy | None):
-    if case_study is None:
-        case_study = service.create_case_study(data, city=city, author=current_user)
-        flash(gettext("Saved draft “%(title)s” (revision %(revision)d). Preview it, then submit "
-                      "it for review or publish it.", title=case_study.title,
-                      revision=case_study.revision), "success")
-    else:
-        if city.id != case_study.city_id:
-            case_study.city, case_study.city_id = city, city.id
-        service.update_case_study(case_study, data, author=current_user)
-        message = (gettext("Saved revision %(revision)d. Search shows the new text.",
-                           revision=case_study.revision) if case_study.is_published
-                   else gettext("Saved revision %(revision)d.", revision=case_study.revision))
-        flash(message, "success")
+    if data is None:
+        partners = [name.strip() for name in form.values["partners"].split(",")]
+        _add_errors(form, service.partner_errors([name for name in partners if name]))
+        return _render_form(form, case_study), 400
+    # Only staff see the city field; a contributor's case studies stay in their city.
+    city_id = form.values["city"].strip() if is_staff(current_user) else ""
+    city = int(city_id) if city_id.isdigit() else (city_id or None)
+    try:
+        if case_study is None:
+            case_study = service.create(data, actor=current_user, city=city)
+            flash(gettext("Saved draft “%(title)s” (revision %(revision)d). Preview it, then "
+                          "submit it for review or publish it.", title=case_study.title,
+                          revision=case_study.revision), "success")
+        else:
+            base = request.form.get("base_revision", "")
+            service.save(case_study, data, actor=current_user, city=city,
+                         expected_revision=int(base) if base.isdigit() else None)
+            flash(gettext("Saved revision %(revision)d. Search shows the new text.",
+                          revision=case_study.revision) if case_study.is_published
+                  else gettext("Saved revision %(revision)d.", revision=case_study.revision),
+                  "success")
+    except FieldError as error:
+        _add_errors(form, error.errors)
+        if isinstance(error, Conflict) and case_study is not None:
+            form.values["base_revision"] = str(case_study.revision)
+        return _render_form(form, case_study), error.status
     return redirect(url_for(".edit", slug=case_study.slug))
 
 
-def _chosen_city(form: CaseStudyForm, case_study: CaseStudy | None) -> City | None:
-    """Staff choose the city; a contributor's case studies always belong to their own."""
-    if not is_staff(current_user):
-        return case_study.city if case_study else current_user.city
-    city_id = form.values["city"].strip()
-    city = db.session.get(City, int(city_id)) if city_id.isdigit() else None
-    if city is None:
-        form.add_error("city", "Choose the city this case study belongs to.")
-    return city
-
-
-def _check_partners(form: CaseStudyForm) -> None:
-    names = [name.strip() for name in form.values["partners"].split(",") if name.strip()]
-    unknown = [name for name in names if service.find_city(name) is None]
-    if unknown:
-        known = ", ".join(db.session.scalars(select(City.name).order_by(City.name).limit(12)))
-        form.add_error("partners", f"Unknown city: {', '.join(unknown)}. Partner cities must be "
-                                   f"cities of the network, such as {known}.")
-
-
-def _check_base_revision(form: CaseStudyForm, case_study: CaseStudy | None) -> None:
-    """Refuse to overwrite a save made by someone else since this form was opened."""
-    base = request.form.get("base_revision", "")
-    if case_study is not None and base.isdigit() and int(base) != case_study.revision:
-        form.add_error("revision", f"Someone saved revision {case_study.revision} while you were "
-                                   f"editing revision {base}. Your text is kept below: compare it "
-                                   "with the history, then save again.")
-        form.values["base_revision"] = str(case_study.revision)
+def _add_errors(form: CaseStudyForm, errors: dict[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        for message in messages:
+            form.add_error(FORM_FIELDS.get(name, name), message)
 
 
 def _render_form(form: CaseStudyForm, case_study: CaseStudy | None, preview: bool = False):

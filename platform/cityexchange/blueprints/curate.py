@@ -16,12 +16,11 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, ValidationError
 
 from cityexchange.auth import can_curate
-from cityexchange.errors import ApiError
+from cityexchange.errors import SearchUnavailable
 from cityexchange.extensions import db
 from cityexchange.models import Collection, CollectionItem
 from cityexchange.services import collections as service
 from cityexchange.services.collections import ACCEPTED, HIDDEN, PENDING, CurationError
-from indexer import EngineUnavailable, QueryError
 
 bp = Blueprint("curate", __name__, url_prefix="/curate")
 
@@ -186,10 +185,7 @@ def note(slug, item_id):
 def move(slug, item_id):
     _, item = _item_or_404(slug, item_id)
     data = _load_or_400(service.MoveSchema())
-    try:
-        moved = service.move_item(item, data["direction"])
-    except CurationError as error:
-        abort(400, description=f"{error.field}: {error.message}")
+    moved = service.move_item(item, data["direction"])  # CurationError: errors.py says 400
     if not moved:
         end = "first" if data["direction"] == "up" else "last"
         flash(f"“{item.case_study.title}” is already the {end}.", "info")
@@ -202,10 +198,7 @@ def order(slug):
     """The whole order at once: what drag and drop (a progressive enhancement) sends."""
     collection = _collection_or_404(slug)
     data = _load_or_400(service.OrderSchema())
-    try:
-        service.reorder(collection, data["order"])
-    except CurationError as error:
-        abort(400, description=f"{error.field}: {error.message}")
+    service.reorder(collection, data["order"])
     flash("Saved the new order.", "success")
     return redirect(url_for(".collection", slug=slug) + "#items")
 
@@ -275,7 +268,7 @@ def _refresh(collection: Collection) -> tuple[int, str | None]:
     """(new proposals, a notice when the search could not run)."""
     try:
         return service.refresh_proposals(collection), None
-    except (EngineUnavailable, QueryError, ApiError):
+    except SearchUnavailable:
         db.session.rollback()
         return 0, ("Search is unavailable at the moment, so the saved search proposed nothing "
                    "new. Everything else works; try “Refresh proposals” later.")

@@ -14,7 +14,9 @@ from datetime import timedelta
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from sqlalchemy import select
 
+from cityexchange.errors import Invalid, NotFound
 from cityexchange.extensions import db
+from cityexchange.services import audit
 from cityexchange.models import ApiToken, User, utcnow
 
 # Secret scanners recognise a fixed marker; it also tells a token from a password.
@@ -64,23 +66,32 @@ def active_count(user: User) -> int:
 
 
 def create_token(user: User, name: str) -> NewToken:
+    """A new token; Invalid (naming `name`) when the user has MAX_ACTIVE_TOKENS already."""
+    if active_count(user) >= MAX_ACTIVE_TOKENS:
+        raise Invalid(f"You have {MAX_ACTIVE_TOKENS} active tokens already: revoke one you no "
+                      "longer use, then create the new one.", "name")
     secret = SECRET_MARKER + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_secret(secret),
                      prefix=secret[:PREFIX_LENGTH])
     db.session.add(token)
+    audit.record(user, "token-create", f"token {token.prefix}… “{name}” of {user.email}")
     db.session.commit()
     return NewToken(token, secret)
 
 
-def get_token(user: User, token_id: int) -> ApiToken | None:
-    """One of the user's own tokens (never another user's)."""
+def get_token(user: User, token_id: int) -> ApiToken:
+    """One of the user's own tokens; NotFound for another user's, as for a missing one."""
     token = db.session.get(ApiToken, token_id)
-    return token if token is not None and token.user_id == user.id else None
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"You have no API token {token_id}.")
+    return token
 
 
 def revoke(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        audit.record(token.user, "token-revoke",
+                     f"token {token.prefix}… “{token.name}” of {token.user.email}")
         db.session.commit()
 
 

@@ -1,38 +1,237 @@
-"""Create, revise, publish and unpublish case studies.
+"""Every write to a case study, and the rules it follows.
+
+The pages (blueprints/contribute.py) and the JSON API (blueprints/api_write.py)
+are thin adapters over the functions taking an `actor`: they look up, check
+permissions, partners, the expected revision and moves between cities, and
+raise the domain errors of cityexchange.errors (NotFound, Forbidden, Invalid,
+Conflict), which errors.py turns into a page or JSON once.
 
 Every change commits the case study, a revision snapshot and, when the search
-index is affected, an outbox row, all in one transaction.
+index is affected, an outbox row, all in one transaction. The functions
+without an actor (create_case_study, update_case_study, ...) are the trusted
+paths of the importer, the command line and the test factories.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from cityexchange.auth import can_contribute_for_city, can_edit_case_study, is_staff
+from cityexchange.errors import Conflict, Forbidden, Invalid, NotFound
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, City, OutboxEntry, Revision, Translation, utcnow
-from cityexchange.services import indexing
-from cityexchange.services.outcomes import apply_outcomes, outcome_snapshot
-from cityexchange.services.slugs import slugify, unique_slug
+from cityexchange.models import STATUSES, CaseStudy, City, Revision, Translation, utcnow
+from cityexchange.services import audit
+from cityexchange.services.cities import find_city, get_or_create_city
+from cityexchange.services.outbox import commit as _commit
+from cityexchange.services.outbox import enqueue, forget
+from cityexchange.services.outcomes import FIELDS as OUTCOME_FIELDS
+from cityexchange.services.outcomes import apply_outcomes
+from cityexchange.services.slugs import unique_slug
 from cityexchange.services.tagging import apply_concepts
 from indexer.analysis import detect_language
 
 log = logging.getLogger(__name__)
 
+__all__ = ["find_city", "enqueue"]  # re-exported for older callers
 
-class PermissionDenied(Exception):
-    pass
+NO_CITY = ("Your account belongs to no city, so it cannot add case studies. Ask an "
+           "administrator to assign your city.")
 
 
-def find_city(name_or_slug: str) -> City | None:
-    key = name_or_slug.strip()
-    # SQL lower() folds ASCII only: the slug also finds "Saint-Étienne" and "Łódź".
-    slugs = {key.lower(), slugify(key)}
-    return db.session.scalar(
-        select(City).where((func.lower(City.name) == key.lower()) | City.slug.in_(slugs))
-    )
+# -- reading, with permissions ----------------------------------------------------------
 
+def editable(slug: str, actor) -> CaseStudy:
+    """The case study, if `actor` may work on it: NotFound, or Forbidden when not theirs."""
+    case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
+    if case_study is None:
+        raise NotFound(f"There is no case study '{slug}'.")
+    _require_editor(actor, case_study)
+    return case_study
+
+
+def cities_for(actor) -> list[City]:
+    """The cities `actor` may add case studies for."""
+    if is_staff(actor):
+        return list(db.session.scalars(select(City).order_by(City.name)))
+    city = getattr(actor, "city", None)
+    return [city] if city is not None and actor.role == "contributor" else []
+
+
+def case_study_fields(case_study: CaseStudy) -> dict:
+    """The one dict of a case study's editable fields, shaped as CaseStudyInputSchema input.
+
+    Revision snapshots, the form and a PATCH all start from it; a new field
+    added here reaches all three.
+    """
+    return {
+        "title": case_study.title,
+        "summary": case_study.summary,
+        "body": case_study.body,
+        "language": case_study.language,
+        "year": case_study.year,
+        "topics": list(case_study.topics or []),
+        "concepts": list(case_study.concepts or []),
+        "dismissed_concepts": list(case_study.dismissed_concepts or []),
+        "partners": [city.name for city in case_study.partners],
+        "translations": {
+            t.language: {"title": t.title, "summary": t.summary, "body": t.body}
+            for t in case_study.translations
+        },
+        **{name: getattr(case_study, name) for name in OUTCOME_FIELDS},
+    }
+
+
+# -- writing, with permissions ----------------------------------------------------------
+
+def create(data: dict, *, actor, city=None) -> CaseStudy:
+    """A new draft from validated input. `city`: a City, its id, name or slug; None: actor's."""
+    target = _city_for_new(actor, city)
+    errors: dict[str, list[str]] = {}
+    _check_partners(data.get("partners") or [], errors)
+    _raise_invalid(errors)
+    if data.get("slug") and _slug_taken(data["slug"]):
+        raise Conflict(f"'{data['slug']}' is taken already; choose another or leave it out "
+                       "to have one made from the title.", "slug")
+    try:
+        return create_case_study(data, city=target, author=actor)
+    except IntegrityError:  # the same slug created at the same moment
+        db.session.rollback()
+        forget()
+        raise Conflict("This address (slug) was taken a moment ago; try again.",
+                       "slug") from None
+
+
+def save(case_study: CaseStudy, data: dict, *, actor, expected_revision: int | None = None,
+         city=None) -> CaseStudy:
+    """New text for a case study; refused (Conflict) when someone saved since `expected_revision`.
+
+    `city`: where it belongs now (moving is for staff only); None keeps it.
+    """
+    _require_editor(actor, case_study)
+    errors: dict[str, list[str]] = {}
+    if data.get("slug") and data["slug"] != case_study.slug:
+        errors["slug"] = ["The slug is the case study's address and cannot change."]
+    target = _city_for_update(actor, case_study, city, errors)
+    _check_partners(data.get("partners") or [], errors)
+    if expected_revision is not None and expected_revision != case_study.revision:
+        errors["expected_revision"] = [
+            f"Someone saved revision {case_study.revision} while you were editing revision "
+            f"{expected_revision}. Your text was not saved: compare it with the current "
+            "version and the history, then save again."]
+        raise Conflict(errors["expected_revision"][0], "expected_revision", errors=errors)
+    _raise_invalid(errors)
+    if target.id != case_study.city_id:
+        case_study.city, case_study.city_id = target, target.id
+    return update_case_study(case_study, data, author=actor)
+
+
+def change_status(case_study: CaseStudy, status: str, *, actor) -> bool:
+    """draft / submitted / published; False when it had that status already."""
+    _require_editor(actor, case_study)
+    if status not in STATUSES:
+        raise Invalid(f"Unknown status '{status}'; one of {', '.join(STATUSES)}.", "status")
+    if status == case_study.status:
+        return False
+    set_status(case_study, status, author=actor)
+    return True
+
+
+def publish(case_study: CaseStudy, *, actor) -> bool:
+    return change_status(case_study, "published", actor=actor)
+
+
+def unpublish(case_study: CaseStudy, *, actor) -> bool:
+    return change_status(case_study, "draft", actor=actor)
+
+
+def delete(case_study: CaseStudy, *, actor) -> None:
+    _require_editor(actor, case_study)
+    delete_case_study(case_study, author=actor)
+
+
+# -- rules ------------------------------------------------------------------------------
+
+def _require_editor(actor, case_study: CaseStudy) -> None:
+    if not can_edit_case_study(actor, case_study):
+        raise Forbidden(f"This case study belongs to {case_study.city.name}; "
+                        f"{_own_city_phrase(actor)}.")
+
+
+def _own_city_phrase(actor) -> str:
+    if getattr(actor, "role", None) != "contributor" or actor.city is None:
+        return "your account may not edit case studies"
+    return f"your account may work only on the case studies of {actor.city.name}"
+
+
+def _lookup_city(ref) -> City | None:
+    if isinstance(ref, City):
+        return ref
+    if isinstance(ref, int):
+        return db.session.get(City, ref)
+    return find_city(ref)
+
+
+def _unknown_city(ref) -> Invalid:
+    return Invalid(f"Unknown city '{ref}'; choose one of the network's cities.", "city")
+
+
+def _city_for_new(actor, ref) -> City:
+    """A contributor's own city; staff name one (or default to theirs)."""
+    city = _lookup_city(ref) if ref not in (None, "") else getattr(actor, "city", None)
+    if city is None and ref not in (None, ""):
+        raise _unknown_city(ref)
+    if city is None:
+        if is_staff(actor):
+            raise Invalid("Choose the city this case study belongs to.", "city")
+        raise Forbidden(NO_CITY)
+    if not can_contribute_for_city(actor, city.id):
+        raise Forbidden(f"Your account may not add case studies for {city.name}; "
+                        f"{_own_city_phrase(actor)}.")
+    return city
+
+
+def _city_for_update(actor, case_study: CaseStudy, ref, errors: dict) -> City:
+    if ref in (None, ""):
+        return case_study.city
+    city = _lookup_city(ref)
+    if city is None:
+        errors["city"] = [_unknown_city(ref).message]
+        return case_study.city
+    if city.id != case_study.city_id and not is_staff(actor):
+        raise Forbidden("Only coordinators and administrators move a case study to another "
+                        "city.")
+    return city
+
+
+def partner_errors(names: list[str]) -> dict[str, list[str]]:
+    """The partner rule alone, for a form that shows every error at once."""
+    errors: dict[str, list[str]] = {}
+    _check_partners(names, errors)
+    return errors
+
+
+def _check_partners(names: list[str], errors: dict) -> None:
+    unknown = [name for name in names if find_city(name) is None]
+    if unknown:
+        known = ", ".join(db.session.scalars(select(City.name).order_by(City.name).limit(12)))
+        errors["partners"] = [f"Unknown city: {', '.join(unknown)}. Partner cities must be "
+                              f"cities of the network, such as {known}."]
+
+
+def _raise_invalid(errors: dict) -> None:
+    if errors:
+        field = next(iter(errors))
+        raise Invalid(errors[field][0], field, errors=errors)
+
+
+def _slug_taken(slug: str) -> bool:
+    return db.session.scalar(select(CaseStudy.id).where(CaseStudy.slug == slug)) is not None
+
+
+# -- the trusted paths (import, command line, factories) ----------------------------------
 
 def resolve_partners(names: list[str], *, create_missing: bool = False,
                      country: str = "", find=find_city) -> list[City]:
@@ -40,8 +239,6 @@ def resolve_partners(names: list[str], *, create_missing: bool = False,
 
     `find` looks a name up (a batch passes cities it read at once).
     """
-    from cityexchange.services.cities import get_or_create_city
-
     cities = []
     for name in names:
         city = find(name)
@@ -54,27 +251,12 @@ def resolve_partners(names: list[str], *, create_missing: bool = False,
 
 
 def _snapshot(case_study: CaseStudy) -> dict:
-    return {
-        "title": case_study.title,
-        "city": case_study.city.name,
-        "summary": case_study.summary,
-        "body": case_study.body,
-        "language": case_study.language,
-        "year": case_study.year,
-        "topics": list(case_study.topics or []),
-        "concepts": list(case_study.concepts or []),
-        "partners": [city.name for city in case_study.partners],
-        "status": case_study.status,
-        "translations": {
-            t.language: {"title": t.title, "summary": t.summary, "body": t.body}
-            for t in case_study.translations
-        },
-        **outcome_snapshot(case_study),
-    }
+    return {**case_study_fields(case_study), "city": case_study.city.name,
+            "status": case_study.status}
 
 
 def _record(case_study: CaseStudy, author, action: str) -> None:
-    """Bump the revision, keep a snapshot, and enqueue for the index if it matters."""
+    """Bump the revision and keep a snapshot."""
     fields_ = revision_fields(case_study, author, action)
     db.session.flush()
     db.session.add(Revision(case_study_id=case_study.id, **fields_))
@@ -93,11 +275,6 @@ def record_change(case_study: CaseStudy, author, action: str) -> None:
     _record(case_study, author, action)
     if case_study.is_published:
         enqueue(case_study.id)
-
-
-def enqueue(case_study_id: int, op: str = "index") -> None:
-    """Outbox row for the indexer, in the caller's transaction."""
-    db.session.add(OutboxEntry(op=op, case_study_id=case_study_id))
 
 
 def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: bool,
@@ -197,16 +374,14 @@ def set_status(case_study: CaseStudy, status: str, *, author=None) -> CaseStudy:
     _record(case_study, author, status)
     if status == "published" or was_published:
         enqueue(case_study.id, "index" if status == "published" else "delete")
+        audit.record(author, "publish" if status == "published" else "unpublish",
+                     f"case study {case_study.slug}")
     _commit()
     return case_study
 
 
-def delete_case_study(case_study: CaseStudy) -> None:
+def delete_case_study(case_study: CaseStudy, *, author=None) -> None:
     enqueue(case_study.id, "delete")
+    audit.record(author, "delete", f"case study {case_study.slug}")
     db.session.delete(case_study)
     _commit()
-
-
-def _commit() -> None:
-    db.session.commit()
-    indexing.index_after_commit()

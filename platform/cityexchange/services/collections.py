@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from cityexchange.errors import Invalid
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, Collection, CollectionItem, utcnow
-from cityexchange.services import indexing
 from cityexchange.services import search as search_service
-from cityexchange.services.case_studies import enqueue
+from cityexchange.services.outbox import commit as _commit
+from cityexchange.services.outbox import enqueue
 from cityexchange.services.collection_schemas import (  # noqa: F401  (re-exported)
     ACCEPTED,
     COLLECTION_STATUSES,
@@ -45,13 +46,11 @@ MAX_PROPOSALS = 100
 _STATE_ORDER = {ACCEPTED: 0, PENDING: 1, HIDDEN: 2}
 
 
-class CurationError(ValueError):
+class CurationError(Invalid):
     """A request that cannot be carried out; `field` names the input at fault."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 # -- reading -------------------------------------------------------------------------
@@ -281,13 +280,13 @@ def refresh_proposals(collection: Collection) -> int:
     """Run the saved search; new matches become pending proposals. Returns how many.
 
     Case studies already in the collection, in any state, are never proposed
-    again; so a hidden proposal stays hidden. Raises EngineUnavailable.
+    again; so a hidden proposal stays hidden. Raises SearchUnavailable.
     """
     if not collection.saved_search:
         return 0
     args = saved_search_args(collection.saved_search)
     args["per_page"] = str(MAX_PROPOSALS)
-    page = search_service.search(search_service.parse_search_args(args))
+    page = search_service.run_stored(args)
     known = {item.case_study_id for item in collection.items}
     new = [hit.case_study for hit in page.items if hit.case_study.id not in known]
     end = _end(collection)
@@ -332,8 +331,3 @@ def _enqueue(items: list[CollectionItem]) -> None:
                                  if item.case_study.is_published}):
         enqueue(case_study_id)
 
-
-def _commit() -> None:
-    """As case_studies._commit: the change and its outbox rows, then the index."""
-    db.session.commit()
-    indexing.index_after_commit()

@@ -9,12 +9,16 @@ from sqlalchemy import select
 from cityexchange.extensions import db
 from cityexchange.models import Partnership
 from cityexchange.schemas import ContactInputSchema
-from cityexchange.services.case_studies import find_city
+from cityexchange.services.cities import find_city
 from cityexchange.services.cities import get_or_create_city
 from cityexchange.services.importer import import_lines
 from cityexchange.services.network import save_contact
 from cityexchange.services.users import create_user, find_user
 from cityexchange.settings import CONFIG_DIR
+from cityexchange.models import CaseStudy, Collection
+from cityexchange.services import collections as collection_service
+from cityexchange.services.collection_schemas import CollectionInputSchema
+from cityexchange.services.slugs import slugify
 
 DEMO_DIR = CONFIG_DIR / "demo"
 
@@ -61,11 +65,6 @@ def load_demo() -> dict:
 
 def _load_collections(entries: list[dict], accounts: list[dict]) -> int:
     """Curated collections, owned by the demo coordinator; existing ones are kept as they are."""
-    from cityexchange.models import CaseStudy, Collection
-    from cityexchange.services import collections as collection_service
-    from cityexchange.services.collection_schemas import CollectionInputSchema
-    from cityexchange.services.slugs import slugify
-
     coordinator = next((find_user(a["email"]) for a in accounts if a["role"] == "coordinator"), None)
     for entry in entries:
         entry = dict(entry)

@@ -18,8 +18,7 @@ from cityexchange.models import CaseStudy
 from cityexchange.schemas import ImportLineSchema
 from cityexchange.services import case_studies, indexing
 from cityexchange.services.case_study_batch import Line, Outcome, save_lines
-from cityexchange.services.case_studies import find_city
-from cityexchange.services.cities import get_or_create_city
+from cityexchange.services.cities import find_city, get_or_create_city
 
 BATCH_SIZE = 200
 
@@ -35,10 +34,19 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[LineError] = field(default_factory=list)
+    # Imported lines with something left out (a partner city known nowhere).
+    warnings: list[LineError] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
         return self.created + self.updated
+
+    @property
+    def exit_status(self) -> int:
+        """`cityex import`: 0 every line imported, 1 some lines rejected, 2 nothing imported."""
+        if self.imported == 0:
+            return 2
+        return 1 if self.errors else 0
 
 
 def _describe(error: ValidationError) -> str:
@@ -97,23 +105,63 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _import_all(stream: Iterable[str | bytes], *, publish: bool, author) -> ImportReport:
-    schema = ImportLineSchema()
+    """Read and check the whole file first, so the order of its lines does not matter:
+    cities named anywhere in it are known to every line."""
     report = ImportReport()
+    lines, errors = _read(stream)
+    _create_cities(lines)
+    _drop_unknown_partners(lines, report)
+    for start in range(0, len(lines), BATCH_SIZE):
+        _import_batch(lines[start:start + BATCH_SIZE], [], report, publish=publish,
+                      author=author)
+    report.errors = sorted(report.errors + errors, key=lambda error: error.line)
+    return report
+
+
+def _read(stream: Iterable[str | bytes]) -> tuple[list[Line], list[LineError]]:
+    """Every valid line; a slug seen on an earlier line is an error of the later one."""
+    schema = ImportLineSchema()
     lines: list[Line] = []
     errors: list[LineError] = []
+    first_seen: dict[str, int] = {}
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
         try:
-            lines.append(Line(number, _parse(raw, schema)))
+            data = _parse(raw, schema)
         except ValueError as error:
             errors.append(LineError(number, str(error).splitlines()[0]))
             continue
-        if len(lines) >= BATCH_SIZE:
-            _import_batch(lines, errors, report, publish=publish, author=author)
-            lines, errors = [], []
-    _import_batch(lines, errors, report, publish=publish, author=author)
-    return report
+        if data["slug"] in first_seen:
+            errors.append(LineError(number, f"slug: '{data['slug']}' is on line "
+                                            f"{first_seen[data['slug']]} already; one line "
+                                            "per case study"))
+            continue
+        first_seen[data["slug"]] = number
+        lines.append(Line(number, data))
+    return lines, errors
+
+
+def _create_cities(lines: list[Line]) -> None:
+    """The cities the file names with a country, created before any line needs them as
+    a partner. A line's other city rules (country must agree) still apply to it."""
+    for line in lines:
+        if line.data.get("country") and find_city(line.data["city"]) is None:
+            get_or_create_city(line.data["city"], line.data["country"])
+    db.session.commit()
+
+
+def _drop_unknown_partners(lines: list[Line], report: ImportReport) -> None:
+    """A partner known nowhere (not in the network, not in the file) is left unlinked and
+    reported; the case study is imported all the same."""
+    names = {name for line in lines for name in line.data.get("partners") or ()}
+    known = {name for name in names if find_city(name) is not None}
+    for line in lines:
+        unknown = [name for name in line.data.get("partners") or () if name not in known]
+        if unknown:
+            line.data["partners"] = [name for name in line.data["partners"] if name in known]
+            report.warnings.append(LineError(line.number, "partners: unknown city "
+                                             f"{', '.join(unknown)} left unlinked"))
 
 
 def _import_batch(lines: list[Line], errors: list[LineError], report: ImportReport, *,

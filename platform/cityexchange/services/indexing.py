@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.markdown import plain_text
-from cityexchange.models import CaseStudy, Collection, CollectionItem, OutboxEntry, Partnership
+from cityexchange.models import CaseStudy, City, Collection, CollectionItem, OutboxEntry, utcnow
 from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.search_engine import get_engine
 from indexer import DocumentsRefused, EngineUnavailable, LanguageText, SearchDocument
@@ -121,8 +121,6 @@ def _load_case_studies(ids) -> dict[int, CaseStudy]:
 
 
 def _city_partnerships():
-    from cityexchange.models import City
-
     return City.partnerships
 
 
@@ -169,8 +167,6 @@ def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
 
 
 def _set_aside(entry: OutboxEntry, error: str) -> None:
-    from cityexchange.models import utcnow
-
     entry.attempts = (entry.attempts or 0) + 1
     entry.last_error = error[:1000]
     entry.set_aside_at = utcnow()
@@ -256,7 +252,7 @@ def retry_set_aside(entry_id: int | None = None) -> int:
 
 
 def index_after_commit() -> None:
-    """With the embedded engine, drain right away so search shows the change at once.
+    """Command-line writers (import, concept detection): drain the whole outbox now.
 
     A failure here never undoes the committed change: the outbox keeps it.
     """
@@ -264,6 +260,28 @@ def index_after_commit() -> None:
         return
     try:
         drain_outbox()
+    except EngineUnavailable as error:
+        db.session.rollback()
+        log.warning("index update deferred, the outbox keeps it: %s", error)
+
+
+def index_entries(entry_ids: list[int]) -> None:
+    """A request's own outbox rows, pushed right after its commit (INDEX_AFTER_COMMIT).
+
+    Rows another writer left wait for the worker. A row the worker took
+    meanwhile is simply gone here; versions make a double push harmless.
+    """
+    if not entry_ids or not current_app.config["INDEX_AFTER_COMMIT"]:
+        return
+    try:
+        entries = db.session.scalars(
+            select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids))).all()
+        if not entries:
+            return
+        _push(get_engine(), {entry.case_study_id for entry in entries})
+        db.session.execute(
+            delete(OutboxEntry).where(OutboxEntry.id.in_([entry.id for entry in entries])))
+        db.session.commit()
     except EngineUnavailable as error:
         db.session.rollback()
         log.warning("index update deferred, the outbox keeps it: %s", error)
@@ -296,8 +314,6 @@ def rebuild_index(engine=None) -> str:
     only, so every case study touched since the start is replayed into the new
     one after the switch (versions make the replay harmless).
     """
-    from cityexchange.models import utcnow
-
     engine = engine or get_engine()
     started = utcnow()
     name = engine.rebuild(published_documents(), on_refused=_set_aside_new)
@@ -310,14 +326,6 @@ def rebuild_index(engine=None) -> str:
             _set_aside_new(refused)
     drain_outbox(engine)
     return name
-
-
-def partnership_slugs_for_city(city_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(Partnership.slug).where(Partnership.cities.any(id=city_id))
-        )
-    )
 
 
 def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,

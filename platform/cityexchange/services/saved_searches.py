@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from cityexchange.errors import ApiError
+from cityexchange.errors import ApiError, Invalid, SearchUnavailable
 from cityexchange.extensions import db
 from cityexchange.models import SavedSearch, User, utcnow
 from cityexchange.services import search as search_service
-from indexer import FACETS, EngineUnavailable, QueryError
+from indexer import FACETS
 
 # Bounds the work behind the "new" counts (one search per saved search).
 MAX_SAVED_SEARCHES = 50
@@ -33,13 +33,11 @@ SEARCH_PARAMETERS = ("q", "sort", *FACETS)
 TOO_LONG = "This search is too long to save; use fewer words or filters."
 
 
-class SavedSearchError(ValueError):
+class SavedSearchError(Invalid):
     """A request that cannot be carried out; `field` names the input at fault."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 def canonical_query(args: MultiDict) -> str:
@@ -144,7 +142,7 @@ def count_new(saved: SavedSearch) -> NewCount:
     for window in sorted({min(FIRST_LOOK, NEW_COUNT_WINDOW), NEW_COUNT_WINDOW}):
         try:
             page = _newest(saved, window)
-        except (EngineUnavailable, QueryError, ApiError):
+        except SearchUnavailable:
             return NewCount(saved, None)
         count, total = _newer_than(page, saved.last_seen_at), page.total
         if count < window or total <= count:
@@ -156,7 +154,7 @@ def _newest(saved: SavedSearch, per_page: int) -> search_service.SearchPage:
     args = MultiDict(parse_qsl(saved.query))
     args.setlist("sort", ["newest"])
     args.setlist("per_page", [str(per_page)])
-    return search_service.search(search_service.parse_search_args(args))
+    return search_service.run_stored(args)
 
 
 def _newer_than(page: search_service.SearchPage, moment) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from cityexchange.errors import ApiError
+from cityexchange.errors import ApiError, SearchUnavailable
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, Collection, Partnership, Translation
 from cityexchange.schemas import SearchParamsSchema
@@ -22,7 +22,7 @@ from cityexchange.search_engine import get_engine
 from cityexchange.services import crosslang
 from cityexchange.services.outcomes import project_status_label
 from cityexchange.thesaurus import get_thesaurus
-from indexer import FACETS, SearchQuery
+from indexer import FACETS, EngineUnavailable, QueryError
 from indexer.analysis import LANGUAGE_NAMES, fold
 
 
@@ -34,12 +34,6 @@ class SearchRequest:
     sort: str
     ui_lang: str
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def to_query(self) -> SearchQuery:
-        return SearchQuery(
-            text=self.q, filters=self.filters, page=self.page,
-            per_page=self.per_page, sort=self.sort,
-        )
 
 
 @dataclass
@@ -195,6 +189,20 @@ def load_params(schema: Schema, data: dict) -> dict:
     except ValidationError as error:
         name, message, fields = _first_error(error)
         raise ApiError(message, name, errors=fields) from error
+
+
+def run_stored(args: MultiDict) -> SearchPage:
+    """A search stored earlier (a saved search, a collection's proposals).
+
+    Raises SearchUnavailable, one error for its callers, when the engine is down
+    or the stored parameters no longer parse (a facet value gone, a limit changed).
+    """
+    try:
+        return search(parse_search_args(args))
+    except EngineUnavailable as error:
+        raise SearchUnavailable(f"Search is unavailable at the moment: {error}") from error
+    except (QueryError, ApiError) as error:
+        raise SearchUnavailable(f"The stored search no longer runs: {error}") from error
 
 
 # -- suggestions ----------------------------------------------------------------------

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
+from cityexchange.services import audit
+from cityexchange.passwords import validate_password
 from cityexchange.models import ROLES, City, User
 from cityexchange.services.users import create_user
 
@@ -55,8 +57,7 @@ class _AccountFields(Schema):
 class NewUserSchema(_AccountFields):
     email = fields.Email(required=True, validate=validate.Length(max=254),
                          error_messages={"invalid": "Give a valid email address."})
-    password = fields.String(required=True, load_only=True, validate=validate.Length(
-        min=10, max=200, error="Give a password of at least 10 characters."))
+    password = fields.String(required=True, load_only=True, validate=validate_password)
 
 
 class EditUserSchema(_AccountFields):
@@ -91,6 +92,8 @@ def update(user: User, data: dict, *, acting: User) -> None:
         raise UserAdminError("role", "You cannot change your own role: another administrator "
                                      "has to, so the network always keeps one.")
     city = city_by_slug(data["city"]) if data["city"] else None
+    if data["role"] != user.role:
+        audit.record(acting, "role-change", f"user {user.email}: {user.role} -> {data['role']}")
     user.name = data["name"]
     user.role = data["role"]
     user.city_id = city.id if city else None

@@ -5,15 +5,17 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
-from cityexchange.auth import hash_password, verify_password
+from cityexchange.auth import hash_password, spend_verify_time, verify_password
 from cityexchange.extensions import db
+from cityexchange.passwords import validate_password
 from cityexchange.models import ROLES, User
+from cityexchange.services.cities import find_city
 
 
 class UserInputSchema(Schema):
     email = fields.Email(required=True)
     name = fields.String(load_default="", validate=validate.Length(max=200))
-    password = fields.String(required=True, validate=validate.Length(min=10, max=200),
+    password = fields.String(required=True, validate=validate_password,
                              load_only=True)
     role = fields.String(load_default="contributor", validate=validate.OneOf(ROLES))
     city = fields.String(load_default=None, allow_none=True)
@@ -25,8 +27,6 @@ def find_user(email: str) -> User | None:
 
 def create_user(data: dict) -> User:
     """Validate and create a user; a contributor must belong to a city."""
-    from cityexchange.services.case_studies import find_city
-
     data = UserInputSchema().load(data)
     if find_user(data["email"]):
         raise ValidationError({"email": ["a user with this email exists already"]})
@@ -51,6 +51,7 @@ def create_user(data: dict) -> User:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email or "")
-    if user is None or not user.active or not verify_password(user.password_hash, password or ""):
+    if user is None or not user.active:
+        spend_verify_time(password or "")
         return None
-    return user
+    return user if verify_password(user.password_hash, password or "") else None
