@@ -6,6 +6,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from itertools import islice
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
@@ -14,10 +15,15 @@ from elasticsearch import ConnectionError as ESConnectionError
 from indexer.documents import SearchDocument
 from indexer.elasticsearch import mapping
 from indexer.elasticsearch.documents import to_source
-from indexer.elasticsearch.query_builder import build_search_body
-from indexer.elasticsearch.results import to_result
+from indexer import fusion
+from indexer.elasticsearch.query_builder import (
+    build_count_body,
+    build_page_body,
+    build_signal_bodies,
+)
+from indexer.elasticsearch.results import doc_ids, facets_of, page_hits, total_of
 from indexer.engine import Deletion, EngineUnavailable, SearchEngine
-from indexer.query import SearchQuery, SearchResult
+from indexer.query import MAX_PER_PAGE, SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
 BULK_CHUNK = 500
@@ -234,12 +240,65 @@ class ElasticsearchEngine(SearchEngine):
 
     # -- reads ---------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
-        body = build_search_body(query)
+        """Browse/newest: one request. Relevance: the signals in one _msearch, fused
+        by indexer.fusion, then the page with its highlights."""
         with self._unavailable_on_failure("search"):
-            response = self._with_index(lambda: self.client.search(
-                index=self.alias, include_named_queries_score=not query.is_browse, **body,
-            ))
-        return to_result(response.body, query)
+            return self._with_index(lambda: self._search(query))
+
+    def _search(self, query: SearchQuery) -> SearchResult:
+        wanted = query.offset + query.per_page
+        if query.is_browse or query.sort == "newest":
+            count = self.client.search(index=self.alias,
+                                       **build_count_body(query, size=query.per_page)).body
+            order = doc_ids(count)
+            scores, reasons = {}, {}
+        else:
+            bodies = {"count": build_count_body(query), **build_signal_bodies(query)}
+            responses = self._msearch(bodies)
+            count = responses["count"]
+            fused = fusion.fuse({name: doc_ids(response) for name, response in responses.items()
+                                 if name != "count"})
+            order = [item.id for item in fused]
+            scores = {item.id: item.score for item in fused}
+            reasons = {item.id: item.reasons for item in fused}
+            if len(order) < min(wanted, total_of(count)):
+                order += self._newest_rest(query, set(order), wanted - len(order))
+            order = order[query.offset:wanted]
+        hits = []
+        if order and not query.is_browse:
+            page = self.client.search(index=self.alias, include_named_queries_score=True,
+                                      **build_page_body(query, order)).body
+            hits = page_hits(page, order, scores, reasons)
+        elif order:
+            hits = page_hits(count, order, scores, reasons)
+        return SearchResult(total=total_of(count), hits=hits, facets=facets_of(count, query))
+
+    def _newest_rest(self, query: SearchQuery, seen: set[int], count: int) -> list[int]:
+        """Past every signal's window: the other counted documents, newest first."""
+        body = build_count_body(replace(query, sort="newest", page=1,
+                                        per_page=min(MAX_PER_PAGE, len(seen) + count)),
+                                size=min(MAX_PER_PAGE, len(seen) + count))
+        body.pop("aggs")
+        newest = doc_ids(self.client.search(index=self.alias, **body).body)
+        return [doc_id for doc_id in newest if doc_id not in seen][:count]
+
+    def _msearch(self, bodies: dict[str, dict]) -> dict[str, dict]:
+        """name -> response of each body, searched in one round trip."""
+        searches = []
+        for body in bodies.values():
+            searches += [{"index": self.alias}, body]
+        responses = self.client.msearch(searches=searches).body["responses"]
+        for response in responses:
+            error = response.get("error")
+            if error is None:
+                continue
+            status = response.get("status", 500)
+            if status == 404:
+                raise NotFoundError(message=str(error), meta=None, body=response)
+            if retryable(status):
+                raise EngineUnavailable(f"cannot search: Elasticsearch answered {status}")
+            raise RuntimeError(f"Elasticsearch refused a search ({status}): {error}")
+        return dict(zip(bodies, responses))
 
     def indexed_versions(self) -> Mapping[int, tuple[int, str]]:
         self.ensure_index()

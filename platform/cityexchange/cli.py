@@ -75,6 +75,7 @@ def demo(host, port, no_serve):
         click.echo(f"  log in as {account['email']} / {account['password']} ({account['role']})")
     name = rebuild_index()
     click.echo(f"search index built: {name}")
+    _backfill_vectors()
     if not no_serve:
         _serve(host, port)
 
@@ -136,6 +137,21 @@ def index_rebuild():
     from cityexchange.services.indexing import rebuild_index
 
     click.echo(f"search index rebuilt: {rebuild_index()}")
+
+
+@index.command("vectors")
+@with_appcontext
+def index_vectors():
+    """Compute the missing case-study vectors (meaning search) and re-index those."""
+    _backfill_vectors()
+
+
+def _backfill_vectors() -> None:
+    from cityexchange.search_engine import get_engine
+    from cityexchange.services.embeddings import backfill
+
+    done = backfill(get_engine(), echo=click.echo)
+    click.echo(f"vectors: {done} case studies embedded" if done else "vectors: all up to date")
 
 
 @click.group()

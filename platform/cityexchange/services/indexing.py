@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from cityexchange.extensions import db
 from cityexchange.markdown import plain_text
 from cityexchange.models import CaseStudy, Collection, CollectionItem, OutboxEntry, Partnership
+from cityexchange.services.embeddings import BACKFILL_BATCH, attach_vectors, backfill
 from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.search_engine import get_engine
 from indexer import EngineUnavailable, LanguageText, SearchDocument
@@ -133,11 +134,13 @@ class DrainReport:
     batches: int = 0
 
 
-def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
+def drain_outbox(engine=None, batch_size: int = 500, *, embed: bool = True) -> DrainReport:
     """Push every outbox row into the engine; rows go only once acknowledged.
 
     Each case study is re-read at this moment and written with its revision
-    as version, so a stale or repeated row is harmless.
+    as version, so a stale or repeated row is harmless. `embed`: compute the
+    vectors that are missing (the worker); False in a web request, where
+    documents go with their stored vector or none.
     """
     engine = engine or get_engine()
     report = DrainReport()
@@ -147,7 +150,8 @@ def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
         ).all()
         if not entries:
             return report
-        indexed, deleted = _push(engine, {entry.case_study_id for entry in entries})
+        indexed, deleted = push_ids(engine, {entry.case_study_id for entry in entries},
+                                    embed=embed)
         db.session.execute(
             delete(OutboxEntry).where(OutboxEntry.id.in_([entry.id for entry in entries]))
         )
@@ -159,7 +163,8 @@ def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
         report.batches += 1
 
 
-def _push(engine, ids: set[int]) -> tuple[int, int]:
+def push_ids(engine, ids: set[int], *, embed: bool) -> tuple[int, int]:
+    """Index (or delete) these case studies as the database holds them now."""
     case_studies = _load_case_studies(ids)
     collections = _collection_slugs_of(ids)
     documents, deletions = [], []
@@ -171,7 +176,7 @@ def _push(engine, ids: set[int]) -> tuple[int, int]:
             version = case_study.revision if case_study is not None else GONE_VERSION
             deletions.append(Deletion(id=case_study_id, version=version))
     if documents:
-        engine.index(documents)
+        engine.index(attach_vectors(documents, compute=embed))
     if deletions:
         engine.delete(deletions)
     engine.refresh()
@@ -186,7 +191,8 @@ def index_after_commit() -> None:
     if not current_app.config["INDEX_AFTER_COMMIT"]:
         return
     try:
-        drain_outbox()
+        # Lexical only: no document is embedded inside a web request.
+        drain_outbox(embed=False)
     except EngineUnavailable as error:
         db.session.rollback()
         log.warning("index update deferred, the outbox keeps it: %s", error)
@@ -205,8 +211,9 @@ def published_documents(batch_size: int = 500) -> Iterator[SearchDocument]:
         if not ids:
             return
         case_studies = _load_case_studies(ids)
-        for case_study_id in ids:
-            yield build_document(case_studies[case_study_id])
+        # Stored vectors are reused; missing ones come from the worker or the backfill.
+        yield from attach_vectors([build_document(case_studies[case_study_id])
+                                   for case_study_id in ids], compute=False)
         last_id = ids[-1]
         # No expunge: the session's identity map holds clean objects weakly, so
         # memory stays flat, and objects the caller holds stay attached.
@@ -228,7 +235,7 @@ def rebuild_index(engine=None) -> str:
         db.session.scalars(select(CaseStudy.id).where(CaseStudy.updated_at >= started))
     )
     if touched:
-        _push(engine, touched)
+        push_ids(engine, touched, embed=False)
     drain_outbox(engine)
     return name
 
@@ -255,6 +262,9 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
     while True:
         try:
             report = drain_outbox()
+            # Then missing vectors: a few per round (embedding is slow, ~15 passages/s);
+            # with --once all of them.
+            backfilled = backfill(get_engine(), limit=None if once else BACKFILL_BATCH)
         except (EngineUnavailable, OperationalError) as error:
             db.session.rollback()
             failures += 1
@@ -267,6 +277,8 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
             backoff = min(backoff * 2, max_backoff)
             continue
         backoff, failures = poll, 0
+        if backfilled:
+            log.info("vectors computed for %d case studies", backfilled)
         if report.batches:
             log.info("indexed %d, deleted %d", report.indexed, report.deleted)
         if once:
