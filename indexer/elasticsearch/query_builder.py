@@ -12,7 +12,7 @@ Browsing and "newest" need only the "count" request, sorted.
 from __future__ import annotations
 
 from indexer import fusion
-from indexer.analysis import LANGUAGES, analyze_words
+from indexer.analysis import LANGUAGES, analyze_words, tokenize
 from indexer.elasticsearch.mapping import all_text_fields, language_fields
 from indexer.embedding import from_bytes
 from indexer.query import Expansion, SearchQuery
@@ -21,6 +21,10 @@ FRAGMENT_SIZE = 160
 MAX_FRAGMENTS = 3
 # kNN candidates per shard: k is small, so this keeps the HNSW search close to exact.
 NUM_CANDIDATES = 500
+# fusion.minimum_should_match in Elasticsearch's syntax, applied to the clauses its own
+# analysis makes ("O'Hare" is one word there, two in the embedded engine): all of up
+# to two, all but one of up to seven, then all but a quarter.
+MINIMUM_SHOULD_MATCH = "2<-1 7<-25%"
 # Typo retries: edit distance only from the third letter on, few variants per word.
 FUZZY = {"fuzziness": "AUTO", "prefix_length": 2, "max_expansions": 10}
 
@@ -29,13 +33,13 @@ def _word_clauses(query: SearchQuery) -> list[dict]:
     """Per language with words: BM25 over its fields as one field (combined_fields, as
     FTS5 scores a row), with minimum_should_match counted as the embedded engine does."""
     words = fusion.query_words(query.text)
-    text = " ".join(words)
+    # The text as typed unless it is longer than the words lexical matching uses.
+    text = query.text if len(tokenize(query.text)) <= fusion.MAX_WORDS else " ".join(words)
     clauses = []
     for language in LANGUAGES:
-        analysed = {stems for stems in analyze_words(words, language) if stems}
-        if not analysed:
+        if not any(analyze_words(words, language)):
             continue
-        required = fusion.minimum_should_match(len(analysed))
+        required = MINIMUM_SHOULD_MATCH
         if query.fuzzy:
             clause = {"multi_match": {"query": text, "fields": language_fields(language),
                                       "type": "most_fields", **FUZZY,
