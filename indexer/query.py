@@ -58,6 +58,8 @@ class SearchQuery:
     expansions: tuple[Expansion, ...] = ()
     # Thesaurus concept ids the query names: one clause on the topic field.
     concepts: tuple[str, ...] = ()
+    # Concepts narrower than those, weighted fusion.NARROWER_WEIGHT.
+    narrower_concepts: tuple[str, ...] = ()
     # The query's embedding (indexer/embedding.py, little-endian float32), for the
     # meaning signal; None: words and concepts only.
     vector: bytes | None = field(default=None, repr=False)

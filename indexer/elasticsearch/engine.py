@@ -21,7 +21,7 @@ from indexer.elasticsearch.query_builder import (
     build_page_body,
     build_signal_bodies,
 )
-from indexer.elasticsearch.results import doc_ids, facets_of, page_hits, total_of
+from indexer.elasticsearch.results import doc_ids, facets_of, page_hits, ranked, total_of
 from indexer.engine import Deletion, EngineUnavailable, SearchEngine
 from indexer.query import MAX_PER_PAGE, SearchQuery, SearchResult
 
@@ -256,8 +256,8 @@ class ElasticsearchEngine(SearchEngine):
             bodies = {"count": build_count_body(query), **build_signal_bodies(query)}
             responses = self._msearch(bodies)
             count = responses["count"]
-            fused = fusion.fuse({name: doc_ids(response) for name, response in responses.items()
-                                 if name != "count"})
+            fused = fusion.fuse({name: ranked(response, vector=name == "meaning")
+                                 for name, response in responses.items() if name != "count"})
             order = [item.id for item in fused]
             scores = {item.id: item.score for item in fused}
             reasons = {item.id: item.reasons for item in fused}

@@ -69,11 +69,12 @@ def _words_query(query: SearchQuery) -> dict | None:
 
 def _concept_query(query: SearchQuery) -> dict | None:
     """One clause on the topic field: a point per concept of the query the document has."""
-    concepts = list(dict.fromkeys(query.concepts))
+    concepts = fusion.concept_weights(query.concepts, query.narrower_concepts)
     if not concepts:
         return None
     return {"bool": {"should": [{"constant_score": {"filter": {"term": {"topic": concept}},
-                                                    "boost": 1.0}} for concept in concepts],
+                                                    "boost": weight}}
+                                for concept, weight in concepts],
                      "minimum_should_match": 1, "_name": "concept"}}
 
 

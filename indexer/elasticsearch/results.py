@@ -38,6 +38,13 @@ def doc_ids(response: dict) -> list[int]:
     return [int(raw["_source"]["doc_id"]) for raw in response["hits"]["hits"]]
 
 
+def ranked(response: dict, vector: bool = False) -> list[tuple[int, float]]:
+    """(id, score) of the hits; a kNN score for cosine is (1 + cosine) / 2."""
+    return [(int(raw["_source"]["doc_id"]),
+             2 * float(raw["_score"] or 0.0) - 1 if vector else float(raw["_score"] or 0.0))
+            for raw in response["hits"]["hits"]]
+
+
 def total_of(response: dict) -> int:
     return response["hits"]["total"]["value"]
 

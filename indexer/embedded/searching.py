@@ -50,7 +50,7 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
         by_part = [_scored(connection, fts_table(part.language), part.expression, part.weight)
                    for part in parts]
         words = _add_up(by_part) if by_part else {}
-        concepts = _concept_counts(snapshot, query.concepts)
+        concepts = _concept_scores(snapshot, query)
         neighbours = _neighbours(snapshot, query.vector, filtered)
         matched = (bitsets.from_ids(words) | bitsets.from_ids(concepts)
                    | bitsets.from_ids(neighbours)) & snapshot.all_docs
@@ -60,7 +60,7 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
             fused = fusion.fuse({
                 "words": _ranked(snapshot, words, found),
                 "concept": _ranked(snapshot, concepts, found),
-                "meaning": list(neighbours),
+                "meaning": list(neighbours.items()),
             })
     total = found.bit_count()
     page, scores, reasons = _page_of(connection, snapshot, query, fused, found, total)
@@ -70,24 +70,25 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
     return SearchResult(total=total, hits=hits, facets=facets)
 
 
-def _ranked(snapshot: Snapshot, scores: dict[int, float], found: int) -> list[int]:
-    """The fusion window of one signal: found ids by score, then newest."""
+def _ranked(snapshot: Snapshot, scores: dict[int, float],
+            found: int) -> list[tuple[int, float]]:
+    """The fusion window of one signal: found (id, score) by score, then newest."""
     members = bitsets.as_bytes(found)
     inside = [(score, doc_id) for doc_id, score in scores.items()
               if bitsets.contains(members, doc_id)]
     best = heapq.nlargest(fusion.WINDOW, inside,
                           key=lambda item: (item[0], *snapshot.sort_key(item[1])))
-    return [doc_id for _score, doc_id in best]
+    return [(doc_id, score) for score, doc_id in best]
 
 
-def _concept_counts(snapshot: Snapshot, concepts: tuple[str, ...]) -> dict[int, float]:
-    """id -> how many of the query's concepts the document is tagged with."""
+def _concept_scores(snapshot: Snapshot, query: SearchQuery) -> dict[int, float]:
+    """id -> the weights of the query's concepts the document is tagged with, added up."""
     by_value = snapshot.values.get("topic", {})
-    counts: dict[int, float] = {}
-    for concept in dict.fromkeys(concepts):
+    scores: dict[int, float] = {}
+    for concept, weight in fusion.concept_weights(query.concepts, query.narrower_concepts):
         for doc_id in bitsets.ids_of(by_value.get(concept, 0)):
-            counts[doc_id] = counts.get(doc_id, 0.0) + 1.0
-    return counts
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight
+    return scores
 
 
 def _neighbours(snapshot: Snapshot, vector: bytes | None, filtered: int) -> dict[int, float]:

@@ -101,13 +101,15 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
     text = search_request.q if text is None else text
     browse = not text.strip()
     concepts = () if browse else tuple(c for c in recognise(text, thesaurus) if c in thesaurus)
+    narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
+                     if other in thesaurus and other not in concepts)
     vector = None
     if embedder is not None and not browse and tokenize(text):
         vector = to_bytes(embedder.embed_query(text[:MAX_EMBEDDED_CHARS]))
     query = SearchQuery(
         text=text, filters=search_request.filters, page=search_request.page,
         per_page=search_request.per_page, sort=search_request.sort,
-        concepts=concepts, vector=vector, fuzzy=fuzzy,
+        concepts=concepts, narrower_concepts=narrower, vector=vector, fuzzy=fuzzy,
     )
     if browse:
         return query, Explanation()
