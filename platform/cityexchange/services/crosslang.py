@@ -130,10 +130,13 @@ def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesa
     result = engine.search(query)
     if query.is_browse:
         return result, explanation
-    typos = _typos(engine, query, result.total, thesaurus, search_request.ui_lang)
+    # Found by the words or a concept: neighbours in meaning alone do not make a query
+    # with a typo look fine (the page's hits tell, they rank first).
+    found = _found_by_text(result)
+    typos = _typos(engine, query, found, thesaurus, search_request.ui_lang)
     if typos:
         explanation.did_you_mean = corrected(query.text, typos)
-    if typos or result.total < FEW_HITS:
+    if typos or found < FEW_HITS:
         result, explanation = _retry(engine, search_request, thesaurus, typos, result,
                                      explanation, query.vector)
     if not result.total:
@@ -153,9 +156,14 @@ def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: Sea
     retry.meaning = vector is not None
     retried = engine.search(retry_query)
     # On a tie the retry is kept too: when both found nothing, it tells all that was tried.
-    if retried.total < result.total:
+    if _found_by_text(retried) < _found_by_text(result):
         return result, explanation
     return retried, replace(retry, did_you_mean=explanation.did_you_mean)
+
+
+def _found_by_text(result: SearchResult) -> int:
+    by_text = [hit for hit in result.hits if {"words", "concept"} & set(hit.reasons)]
+    return len(by_text) if len(by_text) < len(result.hits) else result.total
 
 
 def _typos(engine: SearchEngine, query: SearchQuery, found: int, thesaurus: Thesaurus,
