@@ -102,3 +102,16 @@ def test_when_nothing_is_found_the_explanation_says_what_was_tried_and_the_close
     assert explanation.closest_concepts[0].id == "heatwave"
     tried = " ".join(explanation.tried())
     assert "hetawave" in tried and "7 languages" in tried and "fuzzy" in tried
+
+
+def test_a_truncated_german_word_finds_hydrogen_not_sewers(engine, thesaurus):
+    slugs, explanation = search(engine, thesaurus, "Wasserstof", "de")
+    assert explanation.did_you_mean == "Wasserstoff"
+    assert explanation.concepts[0].id == "hydrogen"
+    assert {"rel-dortmund-h2-depot", "rel-lyon-bus-hydrogene"} <= set(slugs[:5])
+
+
+def test_two_words_do_not_list_documents_holding_only_one(engine, thesaurus):
+    slugs, _explanation = search(engine, thesaurus, "hydrogen buses")
+    # Bus shelters and a citizens' jury share "bus" only; nothing ties them to hydrogen.
+    assert not any("shelter" in slug or "jury" in slug for slug in slugs)

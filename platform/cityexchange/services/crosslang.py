@@ -177,14 +177,29 @@ def _typos(engine: SearchEngine, query: SearchQuery, found: int, thesaurus: Thes
 def _unindexed(engine: SearchEngine, word: str, few: bool) -> bool:
     """Whether no document holds `word` (a word the index holds is no typo, even when
     the thesaurus lacks it). German and Dutch words also match through their compound
-    parts ("Strukturwandl" through "Struktur"): when the search found (almost) nothing,
-    such a word counts as missing if it finds no more than its parts do."""
+    parts ("Strukturwandl" through "Struktur", "Wasserstof" through "Wasser"): a word
+    its parts do not cover ("stof" is left over) counts as missing if it finds no more
+    than its parts do; when the search found (almost) nothing, any such word does."""
     hits = _count(engine, word)
-    if not hits or not few:
-        return not hits
-    parts = [part for language in DECOMPOUND_LANGUAGES
-             for part in subwords(word.casefold(), compound_dictionary(language))]
-    return bool(parts) and hits <= _count(engine, " ".join(parts))
+    if not hits:
+        return True
+    folded = word.casefold()
+    parts = list(dict.fromkeys(part for language in DECOMPOUND_LANGUAGES
+                               for part in subwords(folded, compound_dictionary(language))))
+    if not parts or not (few or _left_over(folded, parts)):
+        return False
+    return hits <= sum(_count(engine, part) for part in parts)
+
+
+def _left_over(word: str, parts: list[str]) -> bool:
+    """Whether letters of `word` lie in none of its compound parts."""
+    covered = [False] * len(word)
+    for part in parts:
+        start = word.find(part)
+        while start >= 0:
+            covered[start:start + len(part)] = [True] * len(part)
+            start = word.find(part, start + 1)
+    return not all(covered)
 
 
 def _count(engine: SearchEngine, text: str) -> int:
