@@ -35,6 +35,9 @@ REBUILD_THREADS = 2
 BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async",
                       "number_of_replicas": 0}
 KEEP_INDEXES = 2
+# A rebuild's bulk requests also build the vectors' HNSW graph: on a busy node one
+# chunk took over the default 30 s (bench/es_bench.py, load ~20 on 2 cores).
+REBUILD_REQUEST_TIMEOUT = 120.0
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 
 
@@ -158,12 +161,12 @@ class ElasticsearchEngine(SearchEngine):
         return self._bulk(actions)
 
     def _bulk(self, actions: Iterable[dict], index: str | None = None,
-              chunk_size: int = BULK_CHUNK) -> int:
+              chunk_size: int = BULK_CHUNK, client: Elasticsearch | None = None) -> int:
         """Send actions in chunks; version conflicts and missing docs are not errors."""
         applied = 0
         with self._unavailable_on_failure("write to the index"):
             for ok, item in helpers.streaming_bulk(
-                self.client, actions, chunk_size=chunk_size, raise_on_error=False,
+                client or self.client, actions, chunk_size=chunk_size, raise_on_error=False,
                 raise_on_exception=True, index=index,
             ):
                 result = next(iter(item.values()))
@@ -187,9 +190,11 @@ class ElasticsearchEngine(SearchEngine):
         """
         applied, pending = 0, deque()
         actions = iter(actions)
+        client = self.client.options(request_timeout=REBUILD_REQUEST_TIMEOUT)
         with ThreadPoolExecutor(self.rebuild_threads, thread_name_prefix="es-bulk") as pool:
             while chunk := list(islice(actions, self.rebuild_chunk)):
-                pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk))
+                pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk,
+                                           client))
                 if len(pending) >= self.rebuild_threads:
                     applied += pending.popleft().result()
             while pending:
