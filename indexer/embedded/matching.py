@@ -40,11 +40,6 @@ def phrase(stems: list[str]) -> str:
     return _quote(" ".join(stems))
 
 
-def _stems(text: str, language: str) -> list[str]:
-    # Distinct stems first, then the cap: a long query repeating words keeps all of them.
-    return list(dict.fromkeys(analyze(text, language)))[:MAX_QUERY_TERMS]
-
-
 def word_clause(stems: tuple[str, ...]) -> str:
     """A word matches by its stem or, for a compound, by one of its parts' stems."""
     distinct = list(dict.fromkeys(stems))
