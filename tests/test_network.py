@@ -473,3 +473,21 @@ def test_demo_data_has_contacts_and_outcomes(app):
     dortmund = db.session.scalar(select(City).where(City.slug == "dortmund"))
     similar = [found.city.name for found in network.similar_cities(dortmund, 3)]
     assert "Essen" in similar and "Katowice" in similar
+
+
+def test_cities_whose_case_studies_do_alike_work_are_similar(app):
+    for name, country, title, body in [
+        ("Aarhus", "DK", "Reading afternoons for older residents at the public library",
+         "Volunteers read aloud to pensioners every week."),
+        ("Porto", "PT", "Bibliothèque publique : lectures pour les seniors",
+         "Des bénévoles lisent à voix haute pour les personnes âgées."),
+        ("Tampere", "FI", "Protected bike lanes on the ring road",
+         "Cycle lanes replace a car lane."),
+    ]:
+        make_profile(name, country, None)
+        make_case_study(title, city=name, body=body)
+    app.test_cli_runner().invoke(args=["index", "vectors"])
+    aarhus = db.session.scalar(select(City).where(City.name == "Aarhus"))
+    ranked = network.similar_cities(aarhus, limit=5)
+    assert [found.city.name for found in ranked][:1] == ["Porto"]
+    assert "case studies on similar work" in ranked[0].explanation

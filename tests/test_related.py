@@ -94,3 +94,17 @@ def test_page_still_renders_when_the_engine_is_down(tmp_path):
         assert "Similar approaches" not in html
         db.session.remove()
         app.extensions["search_engine"].close()
+
+
+def test_a_case_study_with_no_shared_tag_or_word_is_related_by_meaning(engine_app):
+    library = make_case_study(
+        "Öffentliche Bibliothek als Treffpunkt für Senioren", city="Dortmund", language="de",
+        body="Die Stadtbibliothek lädt ältere Menschen jede Woche zum Vorlesen ein.")
+    reading = make_case_study(
+        "Reading afternoons for older residents at the public library", city="Lyon",
+        language="en", body="Volunteers read aloud to pensioners every Tuesday.")
+    make_case_study("Bike lanes on the ring road", city="Lyon",
+                    body="Protected cycle lanes replace a car lane.")
+    engine_app.test_cli_runner().invoke(args=["index", "vectors"])
+    related = similar_case_studies(library, "en")
+    assert [found.case_study.id for found in related][:1] == [reading.id]

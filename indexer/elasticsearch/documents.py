@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from indexer.documents import SearchDocument
+from indexer.embedding import from_bytes
 from indexer.elasticsearch.mapping import text_field
 from indexer.query import FACETS
 
@@ -18,6 +19,8 @@ def to_source(document: SearchDocument) -> dict:
         "published_at": document.published_at.isoformat() if document.published_at else None,
         "content_hash": document.content_hash(),
     }
+    if document.vector is not None:
+        source["vector"] = from_bytes(document.vector).tolist()
     for facet in FACETS:
         if facet != "language":
             source[facet] = list(document.facet_values(facet))

@@ -6,6 +6,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from itertools import islice
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
@@ -14,16 +15,27 @@ from indexer.documents import SearchDocument
 from indexer.elasticsearch import mapping
 from indexer.elasticsearch.client import client_options
 from indexer.elasticsearch.documents import to_source
+from indexer import fusion
 from indexer.elasticsearch.errors import (
     Unavailable,
     bulk_item_reason,
     retryable,
     transport_detail,
 )
-from indexer.elasticsearch.query_builder import build_search_body
-from indexer.elasticsearch.results import to_result
-from indexer.engine import Deletion, DocumentsRefused, EngineUnavailable, SearchEngine
-from indexer.query import SearchQuery, SearchResult
+from indexer.elasticsearch.query_builder import (
+    build_count_body,
+    build_page_body,
+    build_signal_bodies,
+)
+from indexer.elasticsearch.results import doc_ids, facets_of, page_hits, ranked, total_of
+from indexer.engine import (
+    Deletion,
+    DocumentsRefused,
+    EngineMisconfigured,
+    EngineUnavailable,
+    SearchEngine,
+)
+from indexer.query import MAX_PER_PAGE, SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
 BULK_CHUNK = 500
@@ -35,6 +47,9 @@ REBUILD_THREADS = 2
 BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async",
                       "auto_expand_replicas": False, "number_of_replicas": 0}
 KEEP_INDEXES = 2
+# A rebuild's bulk requests also build the vectors' HNSW graph: on a busy node one
+# chunk took over the default 30 s (bench/es_bench.py, load ~20 on 2 cores).
+REBUILD_REQUEST_TIMEOUT = 120.0
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
 
@@ -173,7 +188,8 @@ class ElasticsearchEngine(SearchEngine):
         return self._bulk(actions)
 
     def _bulk(self, actions: Iterable[dict], index: str | None = None,
-              chunk_size: int = BULK_CHUNK, refused: dict | None = None) -> int:
+              chunk_size: int = BULK_CHUNK, refused: dict | None = None,
+              client: Elasticsearch | None = None) -> int:
         """Send actions in chunks; version conflicts and missing docs are not errors.
 
         A document refused for good (a 4xx) does not stop the others: every chunk is
@@ -185,7 +201,7 @@ class ElasticsearchEngine(SearchEngine):
         refused = {} if refused is None else refused
         with self._unavailable_on_failure("write to the index"):
             for ok, item in helpers.streaming_bulk(
-                self.client, actions, chunk_size=chunk_size, raise_on_error=False,
+                client or self.client, actions, chunk_size=chunk_size, raise_on_error=False,
                 raise_on_exception=True, index=index,
             ):
                 result = next(iter(item.values()))
@@ -211,9 +227,11 @@ class ElasticsearchEngine(SearchEngine):
         """
         applied, pending = 0, deque()
         actions = iter(actions)
+        client = self.client.options(request_timeout=REBUILD_REQUEST_TIMEOUT)
         with ThreadPoolExecutor(self.rebuild_threads, thread_name_prefix="es-bulk") as pool:
             while chunk := list(islice(actions, self.rebuild_chunk)):
-                pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk, refused))
+                pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk,
+                                           refused, client))
                 if len(pending) >= self.rebuild_threads:
                     applied += pending.popleft().result()
             while pending:
@@ -274,13 +292,70 @@ class ElasticsearchEngine(SearchEngine):
 
     # -- reads ---------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
-        body = build_search_body(query)
+        """Browse/newest: one request. Relevance: the signals in one _msearch, fused
+        by indexer.fusion, then the page with its highlights."""
         with self._unavailable_on_failure("search"):
-            response = self._with_index(lambda: self.client.search(
-                index=self.alias, include_named_queries_score=not query.is_browse, **body,
-            ))
+            result = self._with_index(lambda: self._search(query))
         self.last_refusal = None
-        return to_result(response.body, query)
+        return result
+
+    def _search(self, query: SearchQuery) -> SearchResult:
+        wanted = query.offset + query.per_page
+        if query.is_browse or query.sort == "newest":
+            count = self.client.search(index=self.alias,
+                                       **build_count_body(query, size=query.per_page)).body
+            order = doc_ids(count)
+            scores, reasons = {}, {}
+        else:
+            bodies = {"count": build_count_body(query), **build_signal_bodies(query)}
+            responses = self._msearch(bodies)
+            count = responses["count"]
+            fused = fusion.fuse({name: ranked(response, vector=name == "meaning")
+                                 for name, response in responses.items() if name != "count"})
+            order = [item.id for item in fused]
+            scores = {item.id: item.score for item in fused}
+            reasons = {item.id: item.reasons for item in fused}
+            if len(order) < min(wanted, total_of(count)):
+                order += self._newest_rest(query, set(order), wanted - len(order))
+            order = order[query.offset:wanted]
+        hits = []
+        if order and not query.is_browse:
+            page = self.client.search(index=self.alias, include_named_queries_score=True,
+                                      **build_page_body(query, order)).body
+            hits = page_hits(page, order, scores, reasons)
+        elif order:
+            hits = page_hits(count, order, scores, reasons)
+        return SearchResult(total=total_of(count), hits=hits, facets=facets_of(count, query))
+
+    def _newest_rest(self, query: SearchQuery, seen: set[int], count: int) -> list[int]:
+        """Past every signal's window: the other counted documents, newest first."""
+        body = build_count_body(replace(query, sort="newest", page=1,
+                                        per_page=min(MAX_PER_PAGE, len(seen) + count)),
+                                size=min(MAX_PER_PAGE, len(seen) + count))
+        body.pop("aggs")
+        newest = doc_ids(self.client.search(index=self.alias, **body).body)
+        return [doc_id for doc_id in newest if doc_id not in seen][:count]
+
+    def _msearch(self, bodies: dict[str, dict]) -> dict[str, dict]:
+        """name -> response of each body, searched in one round trip."""
+        searches = []
+        for body in bodies.values():
+            searches += [{"index": self.alias}, body]
+        responses = self.client.msearch(searches=searches).body["responses"]
+        for response in responses:
+            error = response.get("error")
+            if error is None:
+                continue
+            status = response.get("status", 500)
+            if status == 404:
+                raise NotFoundError(message=str(error), meta=None, body=response)
+            if retryable(status):
+                raise EngineUnavailable(f"cannot search: Elasticsearch answered {status}")
+            self.last_refusal = (f"cannot search: Elasticsearch refused it "
+                                 f"({bulk_item_reason(status, error)}); check the index and "
+                                 f"the cluster settings, then run `cityex index rebuild`")
+            raise EngineMisconfigured(self.last_refusal)
+        return dict(zip(bodies, responses))
 
     def indexed_versions(self) -> Mapping[int, tuple[int, str]]:
         self.ensure_index()

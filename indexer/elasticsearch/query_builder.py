@@ -1,52 +1,103 @@
-"""SearchQuery -> an Elasticsearch request body, built as objects, never as strings.
+"""SearchQuery -> Elasticsearch request bodies, built as objects, never as strings.
 
-- The literal query runs against each language's fields with that language's
-  analyzer (one named multi_match per language), expansions as phrases with
-  a lower boost.
-- Filters go into post_filter so aggregations can ignore a facet's own
-  selection: each facet's aggregation is filtered by all the OTHER facets
-  (disjunctive counts).
+A text search is one `_msearch` (indexer/fusion.py defines the method):
+- "count": words OR concept, plus the kNN neighbours within the filters; its
+  total and aggregations are what counts. Filters go into post_filter so each
+  facet's aggregation ignores its own selection (disjunctive counts).
+- "words", "concept", "meaning": each signal's ranked window within the filters.
+The fused page is then fetched once more with highlights (`build_page_body`).
+Browsing and "newest" need only the "count" request, sorted.
 """
 
 from __future__ import annotations
 
-from indexer.analysis import LANGUAGES
+from indexer import fusion
+from indexer.analysis import LANGUAGES, analyze_words, tokenize
 from indexer.elasticsearch.mapping import all_text_fields, language_fields
-from indexer.query import SearchQuery
+from indexer.embedding import from_bytes
+from indexer.query import Expansion, SearchQuery
 
 FRAGMENT_SIZE = 160
 MAX_FRAGMENTS = 3
+# kNN candidates per shard: k is small, so this keeps the HNSW search close to exact.
+NUM_CANDIDATES = 500
+# fusion.minimum_should_match in Elasticsearch's syntax, applied to the clauses its own
+# analysis makes ("O'Hare" is one word there, two in the embedded engine): all of up
+# to two, all but one of up to seven, then all but a quarter.
+MINIMUM_SHOULD_MATCH = "2<-1 7<-25%"
+# Typo retries: edit distance only from the third letter on, few variants per word.
+FUZZY = {"fuzziness": "AUTO", "prefix_length": 2, "max_expansions": 10}
 
 
-def _text_query(query: SearchQuery) -> dict:
+def _word_clauses(query: SearchQuery) -> list[dict]:
+    """Per language with words: BM25 over its fields as one field (combined_fields, as
+    FTS5 scores a row), with minimum_should_match counted as the embedded engine does."""
+    words = fusion.query_words(query.text)
+    # The text as typed unless it is longer than the words lexical matching uses.
+    text = query.text if len(tokenize(query.text)) <= fusion.MAX_WORDS else " ".join(words)
+    clauses = []
+    for language in LANGUAGES:
+        if not any(analyze_words(words, language)):
+            continue
+        required = MINIMUM_SHOULD_MATCH
+        if query.fuzzy:
+            clause = {"multi_match": {"query": text, "fields": language_fields(language),
+                                      "type": "most_fields", **FUZZY,
+                                      "minimum_should_match": required,
+                                      "_name": f"lit:{language}"}}
+        else:
+            clause = {"combined_fields": {"query": text, "fields": language_fields(language),
+                                          "minimum_should_match": required,
+                                          "_name": f"lit:{language}"}}
+        clauses.append(clause)
+    clauses += [_expansion_clause(number, expansion)
+                for number, expansion in enumerate(query.expansions)
+                if expansion.language in LANGUAGES]
+    return clauses
+
+
+def _expansion_clause(number: int, expansion: Expansion) -> dict:
+    return {"multi_match": {"query": expansion.text, "fields": language_fields(expansion.language),
+                            "type": "phrase", "boost": expansion.boost,
+                            "_name": f"exp:{expansion.language}:{number}"}}
+
+
+def _words_query(query: SearchQuery) -> dict | None:
+    clauses = _word_clauses(query)
+    return {"bool": {"should": clauses, "minimum_should_match": 1}} if clauses else None
+
+
+def _concept_query(query: SearchQuery) -> dict | None:
+    """One clause on the topic field: a point per concept of the query the document has."""
+    concepts = fusion.concept_weights(query.concepts, query.narrower_concepts)
+    if not concepts:
+        return None
+    return {"bool": {"should": [{"constant_score": {"filter": {"term": {"topic": concept}},
+                                                    "boost": weight}}
+                                for concept, weight in concepts],
+                     "minimum_should_match": 1, "_name": "concept"}}
+
+
+def _knn(query: SearchQuery) -> dict | None:
+    if query.vector is None:
+        return None
+    knn = {"field": "vector", "query_vector": from_bytes(query.vector).tolist(),
+           "k": fusion.K_NEIGHBOURS, "num_candidates": NUM_CANDIDATES,
+           "similarity": fusion.SIMILARITY_FLOOR}
+    filters = _facet_filter(query.filters)
+    if filters:
+        knn["filter"] = {"bool": {"filter": filters}}
+    return knn
+
+
+def _matching_query(query: SearchQuery) -> dict:
+    """Words or concept (the kNN neighbours join through the request's knn section)."""
     if query.is_browse:
         return {"match_all": {}}
-    should = []
-    for language in LANGUAGES:
-        clause = {
-            "query": query.text,
-            "fields": language_fields(language),
-            "type": "most_fields",
-            "operator": "or",
-            "_name": f"lit:{language}",
-        }
-        if query.fuzzy:
-            clause["fuzziness"] = "AUTO"
-            clause["prefix_length"] = 1
-        should.append({"multi_match": clause})
-    for number, expansion in enumerate(query.expansions):
-        if expansion.language not in LANGUAGES:
-            continue
-        should.append({
-            "multi_match": {
-                "query": expansion.text,
-                "fields": language_fields(expansion.language),
-                "type": "phrase",
-                "boost": expansion.boost,
-                "_name": f"exp:{expansion.language}:{number}",
-            }
-        })
-    return {"bool": {"should": should, "minimum_should_match": 1}}
+    found = [clause for clause in (_words_query(query), _concept_query(query)) if clause]
+    if not found:
+        return {"match_none": {}}
+    return {"bool": {"should": found, "minimum_should_match": 1}}
 
 
 def _facet_filter(filters: dict[str, tuple[str, ...]], skip: str | None = None) -> list[dict]:
@@ -73,11 +124,13 @@ def _aggregations(query: SearchQuery) -> dict:
     return aggs
 
 
+NEWEST = ({"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "desc"})
+
+
 def _sort(query: SearchQuery) -> list:
-    newest = [{"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "desc"}]
     if query.sort == "newest" or query.is_browse:
-        return newest
-    return ["_score", *newest]
+        return list(NEWEST)
+    return ["_score", *NEWEST]
 
 
 def _highlight() -> dict:
@@ -96,19 +149,63 @@ def _highlight() -> dict:
     }
 
 
-def build_search_body(query: SearchQuery) -> dict:
+def build_count_body(query: SearchQuery, *, size: int = 0) -> dict:
+    """Total and facet counts over what counts; with `size`, also hits newest first."""
     body = {
-        "query": _text_query(query),
-        "from": query.offset,
-        "size": query.per_page,
+        "query": _matching_query(query),
+        "size": size,
+        "from": query.offset if size else 0,
         "track_total_hits": True,
-        "sort": _sort(query),
         "_source": ["doc_id", "language"],
         "aggs": _aggregations(query),
     }
+    knn = None if query.is_browse else _knn(query)
+    if knn:
+        body["knn"] = knn
+    if size:
+        body["sort"] = _sort(query)
     post_filter = _facet_filter(query.filters)
     if post_filter:
         body["post_filter"] = {"bool": {"filter": post_filter}}
-    if not query.is_browse and query.highlight:
+    return body
+
+
+def _window_body(signal_query: dict, query: SearchQuery) -> dict:
+    """One signal's ranked window within the filters: by score, then newest."""
+    return {
+        "query": {"bool": {"must": [signal_query], "filter": _facet_filter(query.filters)}},
+        "size": fusion.WINDOW,
+        "track_total_hits": False,
+        "_source": ["doc_id"],
+        "sort": ["_score", *NEWEST],
+    }
+
+
+def build_signal_bodies(query: SearchQuery) -> dict[str, dict]:
+    """signal -> request body of its window (indexer/fusion.py)."""
+    bodies = {}
+    words = _words_query(query)
+    if words:
+        bodies["words"] = _window_body(words, query)
+    concept = _concept_query(query)
+    if concept:
+        bodies["concept"] = _window_body(concept, query)
+    knn = _knn(query)
+    if knn:
+        bodies["meaning"] = {"knn": knn, "size": fusion.K_NEIGHBOURS,
+                             "track_total_hits": False, "_source": ["doc_id"]}
+    return bodies
+
+
+def build_page_body(query: SearchQuery, ids: list[int]) -> dict:
+    """The fused page's documents, with the words' highlights and matching languages."""
+    words = _words_query(query)
+    body = {
+        "query": {"bool": {"filter": [{"terms": {"doc_id": ids}}],
+                           **({"should": [words]} if words else {})}},
+        "size": len(ids),
+        "_source": ["doc_id", "language"],
+    }
+    if words and query.highlight:
         body["highlight"] = _highlight()
     return body

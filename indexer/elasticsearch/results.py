@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from indexer.query import FacetValue, Hit, SearchQuery, SearchResult
+from indexer.fusion import with_translation
+from indexer.query import FacetValue, Hit, SearchQuery
 
 
 def _matched_languages(matched) -> tuple[str, ...]:
@@ -13,6 +14,8 @@ def _matched_languages(matched) -> tuple[str, ...]:
     scores: dict[str, float] = {}
     items = matched.items() if isinstance(matched, dict) else ((name, 0.0) for name in matched or ())
     for name, score in items:
+        if ":" not in name:  # the concept clause names no language
+            continue
         language = name.split(":")[1]
         scores[language] = scores.get(language, 0.0) + float(score or 0.0)
     return tuple(sorted(scores, key=lambda lang: -scores[lang]))
@@ -31,21 +34,47 @@ def _highlights(raw: dict, languages: tuple[str, ...], original: str) -> dict[st
     return {}
 
 
-def to_result(response: dict, query: SearchQuery) -> SearchResult:
+def doc_ids(response: dict) -> list[int]:
+    return [int(raw["_source"]["doc_id"]) for raw in response["hits"]["hits"]]
+
+
+def ranked(response: dict, vector: bool = False) -> list[tuple[int, float]]:
+    """(id, score) of the hits; a kNN score for cosine is (1 + cosine) / 2."""
+    return [(int(raw["_source"]["doc_id"]),
+             2 * float(raw["_score"] or 0.0) - 1 if vector else float(raw["_score"] or 0.0))
+            for raw in response["hits"]["hits"]]
+
+
+def total_of(response: dict) -> int:
+    return response["hits"]["total"]["value"]
+
+
+def page_hits(response: dict, order: list[int], scores: dict[int, float],
+              reasons: dict[int, tuple[str, ...]]) -> list[Hit]:
+    """Hits in the fused `order` (documents deleted meanwhile are left out)."""
+    by_id = {int(raw["_source"]["doc_id"]): raw for raw in response["hits"]["hits"]}
     hits = []
-    for raw in response["hits"]["hits"]:
+    for doc_id in order:
+        raw = by_id.get(doc_id)
+        if raw is None:
+            continue
         languages = _matched_languages(raw.get("matched_queries"))
+        original = raw["_source"]["language"]
         hits.append(Hit(
-            id=int(raw["_source"]["doc_id"]),
-            score=float(raw.get("_score") or 0.0),
-            highlights=_highlights(raw.get("highlight", {}), languages, raw["_source"]["language"]),
+            id=doc_id,
+            score=scores.get(doc_id, 0.0),
+            highlights=_highlights(raw.get("highlight", {}), languages, original),
             matched_languages=languages,
+            reasons=with_translation(reasons.get(doc_id, ()), languages, original),
         ))
-    facets = {
+    return hits
+
+
+def facets_of(response: dict, query: SearchQuery) -> dict[str, list[FacetValue]]:
+    return {
         facet: [
             FacetValue(str(bucket["key"]), bucket["doc_count"])
             for bucket in response["aggregations"][facet]["values"]["buckets"]
         ]
         for facet in query.facets
     }
-    return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 
 def from_ids(ids: Iterable[int], size_hint: int = 0) -> int:
     """The bitset of `ids` (non-negative ints)."""
@@ -38,3 +40,12 @@ def ids_of(bits: int) -> list[int]:
             base = index << 3
             found.extend(base + bit for bit in range(8) if byte >> bit & 1)
     return found
+
+
+def as_array(bits: int, ids: np.ndarray) -> np.ndarray:
+    """For each id in `ids`, whether it is in the set (a boolean numpy array)."""
+    flags = np.unpackbits(np.frombuffer(as_bytes(bits), dtype=np.uint8), bitorder="little")
+    inside = np.zeros(len(ids), dtype=bool)
+    known = ids < len(flags)
+    inside[known] = flags[ids[known]].astype(bool)
+    return inside

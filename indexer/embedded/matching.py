@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indexer.analysis import LANGUAGES, analyze
+from indexer.analysis import LANGUAGES, analyze, analyze_words
+from indexer.fusion import combinations, minimum_should_match, query_words
 from indexer.query import SearchQuery
 
 MAX_QUERY_TERMS = 32
@@ -39,18 +40,33 @@ def phrase(stems: list[str]) -> str:
     return _quote(" ".join(stems))
 
 
-def _stems(text: str, language: str) -> list[str]:
-    # Distinct stems first, then the cap: a long query repeating words keeps all of them.
-    return list(dict.fromkeys(analyze(text, language)))[:MAX_QUERY_TERMS]
+def word_clause(stems: tuple[str, ...]) -> str:
+    """A word matches by its stem or, for a compound, by one of its parts' stems."""
+    distinct = list(dict.fromkeys(stems))
+    return _quote(distinct[0]) if len(distinct) == 1 else f"({any_term(distinct)})"
+
+
+def literal_expression(clauses: list[str]) -> str:
+    """Documents holding at least minimum_should_match of the word clauses."""
+    required = minimum_should_match(len(clauses))
+    if required == len(clauses):
+        return " AND ".join(clauses)
+    if required == 1:
+        return " OR ".join(clauses)
+    return " OR ".join(f"({' AND '.join(group)})" for group in combinations(clauses, required))
 
 
 def subqueries(query: SearchQuery) -> list[Subquery]:
-    """Literal text in every language (each with its own stemming), then expansions."""
+    """Literal words in every language (each with its own stemming), then expansions."""
     found = []
+    words = query_words(query.text)
     for language in LANGUAGES:
-        stems = _stems(query.text, language)
-        if stems:
-            found.append(Subquery(language, any_term(stems), 1.0, frozenset(stems), tuple(stems)))
+        analysed = [stems for stems in analyze_words(words, language) if stems]
+        clauses = list(dict.fromkeys(word_clause(stems) for stems in analysed))
+        if clauses:
+            stems = [stem for word in analysed for stem in word]
+            found.append(Subquery(language, literal_expression(clauses), 1.0, frozenset(stems),
+                                  tuple(dict.fromkeys(stems))))
     # Expansions of one language and boost share one query: BM25 of "a" OR "b"
     # is the sum of the phrases' scores, as separate queries would add up.
     grouped: dict[tuple[str, float], tuple[list[str], set[str]]] = {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from indexer.analysis import LANGUAGES
 
 # 2: generations (docs, tombstones, meta) so readers refresh their in-memory facets.
-SCHEMA_VERSION = 2
+# 3: docs.vector, the document's embedding (float32 bytes) or NULL.
+SCHEMA_VERSION = 3
 
 # Every connection: WAL lets searches run while a write commits; NORMAL is
 # durable across application crashes in WAL mode (a power cut may lose the last
@@ -36,7 +37,8 @@ def ddl() -> list[str]:
                published_at TEXT,
                content_hash TEXT NOT NULL,
                texts TEXT NOT NULL,
-               generation INTEGER NOT NULL)""",
+               generation INTEGER NOT NULL,
+               vector BLOB)""",
         "CREATE INDEX IF NOT EXISTS docs_newest ON docs (published_at DESC, id DESC)",
         "CREATE INDEX IF NOT EXISTS docs_generation ON docs (generation)",
         # One row per (document, facet value): facets with several values (topics)

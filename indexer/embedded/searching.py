@@ -1,8 +1,10 @@
-"""Searching the embedded index: matches from FTS5, facets and sorting from the snapshot.
+"""Searching the embedded index: words from FTS5, concepts, meaning, facets from the snapshot.
 
-FTS5 finds and scores the matching documents (BM25 per language, added up);
-filters, totals and disjunctive facet counts are bitset operations on the
-in-memory snapshot; only the page's hits are read back and highlighted.
+FTS5 finds and scores the documents holding the words (BM25 per language,
+added up); concepts are bitsets and the vectors a float32 matrix of the
+in-memory snapshot; indexer.fusion fuses the three. Filters, totals and
+disjunctive facet counts are bitset operations; only the page's hits are read
+back and highlighted.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import heapq
 import json
 import sqlite3
 
+import numpy as np
+
+from indexer import fusion
 from indexer.embedded import bitsets, matching
 from indexer.embedded.schema import fts_table
 from indexer.embedded.snapshot import Snapshot
+from indexer.embedding import from_bytes
 from indexer.highlight import highlight_fragments, highlight_whole
 from indexer.query import FacetValue, Hit, SearchQuery, SearchResult
 
@@ -25,42 +31,98 @@ SMALL_RESULT = 2000
 
 def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
                query: SearchQuery) -> SearchResult:
-    """Call inside a read transaction, with the snapshot for its generation."""
+    """Call inside a read transaction, with the snapshot for its generation.
+
+    A text search: words (one scored FTS5 query per language the query has
+    stems in), concepts (a bitset) and meaning (the vector matrix) within the
+    filters, fused by indexer.fusion; see there for what counts.
+    """
     selected = _selected(snapshot, query.filters)
-    parts: list[matching.Subquery] = []
-    scores: dict[int, float] | None = None
-    by_part: list[dict[int, float]] = []
+    filtered = snapshot.all_docs
+    for bits in selected.values():
+        filtered &= bits
     if query.is_browse:
         matched = snapshot.all_docs
+        found = filtered
+        parts, by_part, fused = [], [], None
     else:
         parts = matching.subqueries(query)
-        if not parts:
-            # Only punctuation or symbols: nothing can match.
-            return SearchResult(total=0, hits=[], facets={f: [] for f in query.facets})
-        relevance = query.sort == "relevance"
-        # A narrow filter: find the matches unscored, then score only the filtered ones.
-        narrow = relevance and _narrow(snapshot, selected)
-        matches = [_match(connection, snapshot, part, scored=relevance and not narrow)
+        by_part = [_scored(connection, fts_table(part.language), part.expression, part.weight)
                    for part in parts]
-        by_part = [found for found, _complete in matches]
-        scores = _add_up(by_part)
-        matched = bitsets.from_ids(scores) & snapshot.all_docs
-    found = matched
-    for bits in selected.values():
-        found &= bits
+        words = _add_up(by_part) if by_part else {}
+        concepts = _concept_scores(snapshot, query)
+        neighbours = _neighbours(snapshot, query.vector, filtered)
+        matched = (bitsets.from_ids(words) | bitsets.from_ids(concepts)
+                   | bitsets.from_ids(neighbours)) & snapshot.all_docs
+        found = matched & filtered
+        fused = None
+        if query.sort == "relevance":
+            fused = fusion.fuse({
+                "words": _ranked(snapshot, words, found),
+                "concept": _ranked(snapshot, concepts, found),
+                "meaning": list(neighbours.items()),
+            })
     total = found.bit_count()
-    if scores is not None and narrow:
-        by_part = _scored_within(connection, parts, bitsets.ids_of(found))
-        scores = _add_up(by_part)
-    elif scores is not None and relevance and not all(complete for _, complete in matches):
-        if _ranked_short(scores, found, min(total, query.offset + query.per_page)):
-            by_part = _fully_scored(connection, parts)
-            scores = _add_up(by_part)
-    page = _page(connection, snapshot, query, scores, found, total)
-    hits = _hits(connection, page, scores, list(zip(parts, by_part)), query.highlight)
+    page, scores, reasons = _page_of(connection, snapshot, query, fused, found, total)
+    hits = _hits(connection, page, scores, reasons, list(zip(parts, by_part)), query.highlight)
     facets = {facet: _facet_counts(snapshot, matched, selected, facet, query.facet_size)
               for facet in query.facets}
     return SearchResult(total=total, hits=hits, facets=facets)
+
+
+def _ranked(snapshot: Snapshot, scores: dict[int, float],
+            found: int) -> list[tuple[int, float]]:
+    """The fusion window of one signal: found (id, score) by score, then newest."""
+    members = bitsets.as_bytes(found)
+    inside = [(score, doc_id) for doc_id, score in scores.items()
+              if bitsets.contains(members, doc_id)]
+    best = heapq.nlargest(fusion.WINDOW, inside,
+                          key=lambda item: (item[0], *snapshot.sort_key(item[1])))
+    return [(doc_id, score) for score, doc_id in best]
+
+
+def _concept_scores(snapshot: Snapshot, query: SearchQuery) -> dict[int, float]:
+    """id -> the weights of the query's concepts the document is tagged with, added up."""
+    by_value = snapshot.values.get("topic", {})
+    scores: dict[int, float] = {}
+    for concept, weight in fusion.concept_weights(query.concepts, query.narrower_concepts):
+        for doc_id in bitsets.ids_of(by_value.get(concept, 0)):
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight
+    return scores
+
+
+def _neighbours(snapshot: Snapshot, vector: bytes | None, filtered: int) -> dict[int, float]:
+    """id -> cosine of the K_NEIGHBOURS nearest documents within `filtered`, above the floor
+    (exact search over the float32 matrix), best first."""
+    if vector is None or not len(snapshot.vector_ids):
+        return {}
+    similarities = snapshot.vectors @ from_bytes(vector)
+    inside = bitsets.as_array(filtered, snapshot.vector_ids)
+    similarities = np.where(inside & (similarities >= fusion.SIMILARITY_FLOOR),
+                            similarities, -np.inf)
+    count = min(fusion.K_NEIGHBOURS, len(similarities))
+    nearest = np.argpartition(-similarities, count - 1)[:count]
+    nearest = nearest[np.argsort(-similarities[nearest], kind="stable")]
+    return {int(snapshot.vector_ids[row]): float(similarities[row]) for row in nearest
+            if similarities[row] > -np.inf}
+
+
+def _page_of(connection, snapshot: Snapshot, query: SearchQuery, fused, found: int,
+             total: int) -> tuple[list[int], dict[int, float], dict[int, tuple[str, ...]]]:
+    """The page's ids, best first, with their fused scores and reasons."""
+    if fused is None:
+        return _page(connection, snapshot, query, found, total), {}, {}
+    wanted = query.offset + query.per_page
+    order = [item.id for item in fused]
+    if len(order) < min(wanted, total):
+        # Past every signal's window: the other found documents, newest first.
+        seen = bitsets.from_ids(order)
+        rest = heapq.nlargest(wanted - len(order), bitsets.ids_of(found & ~seen),
+                              key=snapshot.sort_key)
+        order += rest
+    page = order[query.offset:wanted]
+    return (page, {item.id: item.score for item in fused},
+            {item.id: item.reasons for item in fused})
 
 
 def _selected(snapshot: Snapshot, filters: dict[str, tuple[str, ...]]) -> dict[str, int]:
@@ -76,99 +138,10 @@ def _selected(snapshot: Snapshot, filters: dict[str, tuple[str, ...]]) -> dict[s
     return selected
 
 
-def _match(connection: sqlite3.Connection, snapshot: Snapshot, part: matching.Subquery,
-           scored: bool = True) -> tuple[dict[int, float], bool]:
-    """id -> BM25 score of the documents `part` matches, and whether every term was scored.
-
-    FTS5 gives a term held by half the documents or more an IDF of ~0 (1e-6):
-    its share of a score only breaks ties, but scoring it is the costly part of
-    a query ("city" in 50,000 documents). So its documents come without scores
-    (0.0) and only the other terms are scored; run_search scores everything
-    when the page reaches past the documents that the other terms rank.
-    """
-    table = fts_table(part.language)
-    if not scored:
-        return dict.fromkeys(_ids(connection, table, part.expression), 0.0), False
-    if not part.terms:
-        return _scored(connection, table, part.expression, part.weight), True
-    common: dict[str, list[int]] = {}
-    for term in part.terms:
-        known = snapshot.document_frequency.get((part.language, term))
-        if known is None or _is_common(connection, snapshot, part.language, known):
-            ids = _ids(connection, table, matching.any_term([term]))
-            snapshot.document_frequency[part.language, term] = len(ids)
-            if _is_common(connection, snapshot, part.language, len(ids)):
-                common[term] = ids
-    if not common:
-        return _scored(connection, table, part.expression, part.weight), True
-    scores: dict[int, float] = {}
-    for ids in common.values():
-        scores.update(dict.fromkeys(ids, 0.0))
-    rare = [term for term in part.terms if term not in common]
-    if rare:
-        scores.update(_scored(connection, table, matching.any_term(rare), part.weight))
-    return scores, False
-
-
-def _narrow(snapshot: Snapshot, selected: dict[str, int]) -> bool:
-    """Filters that keep under a quarter of the documents."""
-    if not selected:
-        return False
-    kept = snapshot.all_docs
-    for bits in selected.values():
-        kept &= bits
-    return kept.bit_count() * 4 < len(snapshot.published)
-
-
-def _scored_within(connection: sqlite3.Connection, parts: list[matching.Subquery],
-                   ids: list[int]) -> list[dict[int, float]]:
-    """BM25 of the parts for the documents `ids` only: FTS5 finds its matches
-    unscored, the join keeps those in temp.wanted, and only they are scored."""
-    connection.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-    connection.execute("DELETE FROM temp.wanted")
-    connection.executemany("INSERT INTO temp.wanted (id) VALUES (?)", [(i,) for i in ids])
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-    by_part = []
-    for part in parts:
-        table = fts_table(part.language)
-        by_part.append(dict(_cursor(connection).execute(
-            f"SELECT {table}.rowid, -bm25({table}, {weights}) * ? FROM temp.wanted "
-            f"JOIN {table} ON {table}.rowid = temp.wanted.id WHERE {table} MATCH ?",
-            (part.weight, part.expression))))
-    return by_part
-
-
-def _ranked_short(scores: dict[int, float], found: int, wanted: int) -> bool:
-    """Fewer found documents have a score than the page needs (the rest are common-only)."""
-    ranked = bitsets.from_ids([i for i, score in scores.items() if score > 0.0]) & found
-    return ranked.bit_count() < wanted
-
-
-def _fully_scored(connection, parts: list[matching.Subquery]) -> list[dict[int, float]]:
-    return [_scored(connection, fts_table(part.language), part.expression, part.weight)
-            for part in parts]
-
-
-def _is_common(connection, snapshot: Snapshot, language: str, frequency: int) -> bool:
-    rows = snapshot.fts_rows.get(language)
-    if rows is None:
-        table = f"{fts_table(language)}_docsize"
-        rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        snapshot.fts_rows[language] = rows
-    # FTS5: idf = log((N - n + 0.5) / (n + 0.5)), clamped to 1e-6 when <= 0.
-    return 2 * frequency >= rows
-
-
 def _cursor(connection: sqlite3.Connection) -> sqlite3.Cursor:
     cursor = connection.cursor()
     cursor.row_factory = None
     return cursor
-
-
-def _ids(connection: sqlite3.Connection, table: str, expression: str) -> list[int]:
-    rows = _cursor(connection).execute(
-        f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (expression,))
-    return [row[0] for row in rows]
 
 
 def _scored(connection: sqlite3.Connection, table: str, expression: str,
@@ -190,38 +163,16 @@ def _add_up(by_part: list[dict[int, float]]) -> dict[int, float]:
     return scores
 
 
-def _page(connection, snapshot: Snapshot, query: SearchQuery, scores: dict[int, float] | None,
-          found: int, total: int) -> list[int]:
-    """The ids of the requested page, best first."""
+def _page(connection, snapshot: Snapshot, query: SearchQuery, found: int,
+          total: int) -> list[int]:
+    """The ids of the requested page, newest first."""
     wanted = query.offset + query.per_page
     if query.offset >= total:
         return []
-    if scores is not None and query.sort == "relevance":
-        return _by_relevance(snapshot, scores, found, total, wanted)[query.offset:]
     if total <= SMALL_RESULT:
-        # Every scored document is found when the counts agree (no filter cut any).
-        exact = scores is not None and len(scores) == total
-        candidates = list(scores) if exact else bitsets.ids_of(found)
-        return heapq.nlargest(wanted, candidates, key=snapshot.sort_key)[query.offset:]
+        return heapq.nlargest(wanted, bitsets.ids_of(found),
+                              key=snapshot.sort_key)[query.offset:]
     return _walk_newest(connection, found, wanted)[query.offset:]
-
-
-def _by_relevance(snapshot: Snapshot, scores: dict[int, float], found: int, total: int,
-                  wanted: int) -> list[int]:
-    if total == len(scores):
-        candidates = scores
-    elif total * 8 < len(scores):  # a narrow filter: walk its few ids
-        candidates = {i: scores[i] for i in bitsets.ids_of(found) if i in scores}
-    else:
-        members = bitsets.as_bytes(found)
-        candidates = {i: s for i, s in scores.items() if bitsets.contains(members, i)}
-    if len(candidates) > wanted:
-        # Cut on the score alone (fast), then order the few left with ties broken by date.
-        threshold = heapq.nlargest(wanted, candidates.values())[-1]
-        candidates = {i: s for i, s in candidates.items() if s >= threshold}
-    ranked = sorted(candidates, key=lambda i: (candidates[i], *snapshot.sort_key(i)),
-                    reverse=True)
-    return ranked[:wanted]
 
 
 def _walk_newest(connection: sqlite3.Connection, found: int, wanted: int) -> list[int]:
@@ -255,7 +206,8 @@ def _facet_counts(snapshot: Snapshot, matched: int, selected: dict[str, int], fa
     return [FacetValue(value, -negative) for negative, value in heapq.nsmallest(size, counted)]
 
 
-def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, float] | None,
+def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, float],
+          reasons: dict[int, tuple[str, ...]],
           parts: list[tuple[matching.Subquery, dict[int, float]]],
           highlight: bool = True) -> list[Hit]:
     if not page:
@@ -270,9 +222,11 @@ def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, flo
         if row is None:  # deleted after the snapshot was taken
             continue
         languages = _matched_languages(doc_id, parts)
-        hits.append(Hit(id=doc_id, score=scores.get(doc_id, 0.0) if scores else 0.0,
+        hits.append(Hit(id=doc_id, score=scores.get(doc_id, 0.0),
                         highlights=_highlights(row, languages, stems) if highlight else {},
-                        matched_languages=languages))
+                        matched_languages=languages,
+                        reasons=fusion.with_translation(reasons.get(doc_id, ()), languages,
+                                                        row["language"])))
     return hits
 
 

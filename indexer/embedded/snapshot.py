@@ -13,7 +13,10 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from indexer.embedded import bitsets
+from indexer.embedding import DIMENSIONS
 
 # Past this share of changed documents a full reload is cheaper.
 FULL_RELOAD_SHARE = 0.2
@@ -28,6 +31,11 @@ class Snapshot:
     values: dict[str, dict[str, int]]
     # id -> published_at ("" when unknown), the "newest" sort key
     published: dict[int, str]
+    # Document vectors: row i of `vectors` belongs to document vector_ids[i].
+    vector_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64),
+                                   compare=False)
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, DIMENSIONS), np.float32),
+                                compare=False)
     # Filled while searching, valid for this generation: (language, stem) ->
     # documents holding it; language -> documents with text in it.
     document_frequency: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
@@ -57,10 +65,22 @@ def _group(rows) -> dict[str, dict[str, int]]:
     return values
 
 
+def _vectors(rows) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, float32 matrix) from (id, vector bytes) rows."""
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    if not rows:
+        return ids, np.zeros((0, DIMENSIONS), dtype=np.float32)
+    matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype="<f4")
+    return ids, matrix.reshape(len(rows), -1).astype(np.float32, copy=False)
+
+
 def load(connection: sqlite3.Connection, name: str, generation: int) -> Snapshot:
     published = dict(_rows(connection, "SELECT id, coalesce(published_at, '') FROM docs"))
     values = _group(_rows(connection, "SELECT doc_id, facet, value FROM doc_facets"))
-    return Snapshot(name, generation, bitsets.from_ids(published), dict(values), published)
+    ids, vectors = _vectors(_rows(connection,
+                                  "SELECT id, vector FROM docs WHERE vector IS NOT NULL"))
+    return Snapshot(name, generation, bitsets.from_ids(published), dict(values), published,
+                    vector_ids=ids, vectors=vectors)
 
 
 def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Snapshot:
@@ -88,7 +108,13 @@ def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Sn
         published.pop(doc_id, None)
     published.update(written)
     all_docs = (old.all_docs & ~mask) | bitsets.from_ids(written)
-    return Snapshot(old.name, generation, all_docs, values, published)
+    kept = ~bitsets.as_array(mask, old.vector_ids)
+    new_ids, new_vectors = _vectors(_rows(
+        connection, "SELECT id, vector FROM docs WHERE generation > ? AND vector IS NOT NULL",
+        since))
+    return Snapshot(old.name, generation, all_docs, values, published,
+                    vector_ids=np.concatenate([old.vector_ids[kept], new_ids]),
+                    vectors=np.concatenate([old.vectors[kept], new_vectors]))
 
 
 class SnapshotCache:

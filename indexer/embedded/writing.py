@@ -112,7 +112,8 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
     for document in documents:
         docs.append((document.id, document.version, document.slug, document.language,
                      document.published_at.isoformat() if document.published_at else None,
-                     document.content_hash(), _texts_json(document), generation))
+                     document.content_hash(), _texts_json(document), generation,
+                     document.vector))
         facets += [(document.id, facet, value) for facet in FACETS
                    for value in dict.fromkeys(document.facet_values(facet))]
         for language, text in document.texts.items():
@@ -122,7 +123,7 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
                     for part in (text.title, text.summary, text.body))))
     connection.executemany(
         "INSERT INTO docs (id, version, slug, language, published_at, content_hash, texts, "
-        "generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", docs)
+        "generation, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
     connection.executemany("INSERT INTO doc_facets (doc_id, facet, value) VALUES (?, ?, ?)",
                            facets)
     for language, rows in texts.items():

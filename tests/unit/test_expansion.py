@@ -37,12 +37,13 @@ def test_a_german_query_recognises_hydrogen_and_expands_into_every_language(thes
     assert {("en", "hydrogen"), ("fr", "hydrogène"), ("pl", "wodór"), ("it", "idrogeno")} <= texts
 
 
-def test_the_literal_query_outweighs_every_expansion(thesaurus):
+def test_the_query_is_its_literal_text_and_its_concepts_as_one_clause(thesaurus):
     query, explanation = build_query(request("Wasserstoff Busse", "de"), thesaurus)
-    # Engines weigh the literal text 1.0 in every language (indexer/embedded/matching.py,
-    # indexer/elasticsearch/query_builder.py); each expansion carries its own, lower boost.
+    # No fan-out of labels across languages: the concepts are matched on the documents'
+    # concept tags (indexer/fusion.py), narrower ones weaker.
     assert query.text == "Wasserstoff Busse"
-    assert query.expansions and max(e.boost for e in query.expansions) < 1.0
+    assert query.expansions == ()
+    assert query.concepts == ("hydrogen",) and "fuel-cell-bus" in query.narrower_concepts
     assert [c.id for c in explanation.concepts] == ["hydrogen"]
     assert explanation.concepts[0].label == "Wasserstoff"
 

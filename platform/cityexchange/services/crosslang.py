@@ -1,8 +1,10 @@
 """Cross-language search: the query an engine gets for a SearchRequest, and what was tried.
 
 The literal text is searched in every language (each with its own stemming);
-the thesaurus concepts it names add their labels in every language as weaker
-expansions, so "Wasserstoff Busse" also finds "bus à hydrogène". A word that
+the thesaurus concepts it names become one clause on the documents' concepts,
+and its embedding finds case studies of similar meaning in any language
+(indexer/fusion.py fuses the three), so "Wasserstoff Busse" also finds
+"bus à hydrogène". A word that
 is no label word, lies close to one and matches nothing in the index is a
 typo: "hydorgen" -> did you mean "hydrogen"; the search is then retried with
 the correction and fuzzy matching, as it is when it finds (almost) nothing.
@@ -28,7 +30,8 @@ from indexer.analysis import (
     subwords,
     tokenize,
 )
-from indexer.expansion import expand
+from indexer.embedding import Embedder, to_bytes
+from indexer.expansion import recognise
 from indexer.spelling import corrected, suspects
 from indexer.thesaurus import Thesaurus
 
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
 FEW_HITS = 3
 # At most this many closest concepts are offered when nothing is found.
 MAX_CLOSEST = 5
+# The query text embedded (e5 reads 512 tokens at most; a query is short).
+MAX_EMBEDDED_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Explanation:
     words: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     concepts: tuple[ConceptRef, ...] = ()
-    expansions: int = 0
+    meaning: bool = False
     did_you_mean: str | None = None
     fuzzy_used: bool = False
     closest_concepts: tuple[ConceptRef, ...] = ()
@@ -75,11 +80,12 @@ class Explanation:
                          words=", ".join(self.words), count=len(self.languages), names=names)]
         if self.concepts:
             lines.append(gettext(
-                "the concepts %(labels)s and related ones: %(count)d labels in all languages",
-                labels=", ".join(concept.label for concept in self.concepts),
-                count=self.expansions))
+                "case studies tagged with the concepts %(labels)s",
+                labels=", ".join(concept.label for concept in self.concepts)))
         else:
             lines.append(gettext("no thesaurus concept was recognised in the words"))
+        if self.meaning:
+            lines.append(gettext("case studies of similar meaning, in any language"))
         if self.fuzzy_used and self.did_you_mean:
             lines.append(gettext("'%(spelling)s' and similar spellings (fuzzy matching)",
                                  spelling=self.did_you_mean))
@@ -89,40 +95,50 @@ class Explanation:
 
 
 def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
-                text: str | None = None, fuzzy: bool = False) -> tuple[SearchQuery, Explanation]:
+                text: str | None = None, fuzzy: bool = False,
+                embedder: Embedder | None = None) -> tuple[SearchQuery, Explanation]:
     """The SearchQuery for a request (its text, or `text` instead), and what it tries."""
     text = search_request.q if text is None else text
-    expanded = expand(text, thesaurus) if text.strip() else None
+    browse = not text.strip()
+    concepts = () if browse else tuple(c for c in recognise(text, thesaurus) if c in thesaurus)
+    narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
+                     if other in thesaurus and other not in concepts)
+    vector = None
+    if embedder is not None and not browse and tokenize(text):
+        vector = to_bytes(embedder.embed_query(text[:MAX_EMBEDDED_CHARS]))
     query = SearchQuery(
         text=text, filters=search_request.filters, page=search_request.page,
         per_page=search_request.per_page, sort=search_request.sort,
-        expansions=expanded.expansions if expanded else (), fuzzy=fuzzy,
+        concepts=concepts, narrower_concepts=narrower, vector=vector, fuzzy=fuzzy,
     )
-    if expanded is None:
+    if browse:
         return query, Explanation()
     explanation = Explanation(
         words=tuple(dict.fromkeys(tokenize(text))),
         languages=tuple(language for language in LANGUAGES if analyze(text, language)),
-        concepts=_refs(expanded.concepts, thesaurus, search_request.ui_lang),
-        expansions=len(expanded.expansions),
+        concepts=_refs(concepts, thesaurus, search_request.ui_lang),
+        meaning=vector is not None,
         fuzzy_used=fuzzy,
     )
     return query, explanation
 
 
-def search(engine: SearchEngine, search_request: SearchRequest,
-           thesaurus: Thesaurus) -> tuple[SearchResult, Explanation]:
+def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesaurus,
+           embedder: Embedder | None = None) -> tuple[SearchResult, Explanation]:
     """Run the request; on typos or (almost) no hits, retry with corrections and fuzzy matching."""
-    query, explanation = build_query(search_request, thesaurus)
+    query, explanation = build_query(search_request, thesaurus, embedder=embedder)
     result = engine.search(query)
     if query.is_browse:
         return result, explanation
-    typos = _typos(engine, query, result.total, thesaurus, search_request.ui_lang)
+    # Found by the words or a concept: neighbours in meaning alone do not make a query
+    # with a typo look fine (the page's hits tell, they rank first).
+    found = _found_by_text(result)
+    typos = _typos(engine, query, found, thesaurus, search_request.ui_lang)
     if typos:
         explanation.did_you_mean = corrected(query.text, typos)
-    if typos or result.total < FEW_HITS:
+    if typos or found < FEW_HITS:
         result, explanation = _retry(engine, search_request, thesaurus, typos, result,
-                                     explanation)
+                                     explanation, query.vector)
     if not result.total:
         explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
                                                 search_request.ui_lang)
@@ -130,16 +146,24 @@ def search(engine: SearchEngine, search_request: SearchRequest,
 
 
 def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: SearchResult,
-           explanation: Explanation) -> tuple[SearchResult, Explanation]:
+           explanation: Explanation, vector: bytes | None) -> tuple[SearchResult, Explanation]:
     """The search again with the corrections and fuzzy matching; kept unless it finds less."""
     # The words taken for typos stay: one may be a rare word the thesaurus lacks.
     text = " ".join([explanation.did_you_mean, *typos]) if typos else search_request.q
     retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
+    # The meaning of the query as typed (embedding it again would cost another ~12 ms).
+    retry_query = replace(retry_query, vector=vector)
+    retry.meaning = vector is not None
     retried = engine.search(retry_query)
     # On a tie the retry is kept too: when both found nothing, it tells all that was tried.
-    if retried.total < result.total:
+    if _found_by_text(retried) < _found_by_text(result):
         return result, explanation
     return retried, replace(retry, did_you_mean=explanation.did_you_mean)
+
+
+def _found_by_text(result: SearchResult) -> int:
+    by_text = [hit for hit in result.hits if {"words", "concept"} & set(hit.reasons)]
+    return len(by_text) if len(by_text) < len(result.hits) else result.total
 
 
 def _typos(engine: SearchEngine, query: SearchQuery, found: int, thesaurus: Thesaurus,
@@ -153,14 +177,29 @@ def _typos(engine: SearchEngine, query: SearchQuery, found: int, thesaurus: Thes
 def _unindexed(engine: SearchEngine, word: str, few: bool) -> bool:
     """Whether no document holds `word` (a word the index holds is no typo, even when
     the thesaurus lacks it). German and Dutch words also match through their compound
-    parts ("Strukturwandl" through "Struktur"): when the search found (almost) nothing,
-    such a word counts as missing if it finds no more than its parts do."""
+    parts ("Strukturwandl" through "Struktur", "Wasserstof" through "Wasser"): a word
+    its parts do not cover ("stof" is left over) counts as missing if it finds no more
+    than its parts do; when the search found (almost) nothing, any such word does."""
     hits = _count(engine, word)
-    if not hits or not few:
-        return not hits
-    parts = [part for language in DECOMPOUND_LANGUAGES
-             for part in subwords(word.casefold(), compound_dictionary(language))]
-    return bool(parts) and hits <= _count(engine, " ".join(parts))
+    if not hits:
+        return True
+    folded = word.casefold()
+    parts = list(dict.fromkeys(part for language in DECOMPOUND_LANGUAGES
+                               for part in subwords(folded, compound_dictionary(language))))
+    if not parts or not (few or _left_over(folded, parts)):
+        return False
+    return hits <= sum(_count(engine, part) for part in parts)
+
+
+def _left_over(word: str, parts: list[str]) -> bool:
+    """Whether letters of `word` lie in none of its compound parts."""
+    covered = [False] * len(word)
+    for part in parts:
+        start = word.find(part)
+        while start >= 0:
+            covered[start:start + len(part)] = [True] * len(part)
+            start = word.find(part, start + 1)
+    return not all(covered)
 
 
 def _count(engine: SearchEngine, text: str) -> int:

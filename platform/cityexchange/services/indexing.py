@@ -14,7 +14,15 @@ from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.markdown import plain_text
-from cityexchange.models import CaseStudy, City, Collection, CollectionItem, OutboxEntry, utcnow
+from cityexchange.models import (
+    CaseStudy,
+    City,
+    Collection,
+    CollectionItem,
+    OutboxEntry,
+    utcnow,
+)
+from cityexchange.services.embeddings import BACKFILL_BATCH, attach_vectors, stale_ids
 from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.search_engine import get_engine
 from indexer import DocumentsRefused, EngineUnavailable, LanguageText, SearchDocument
@@ -132,13 +140,15 @@ class DrainReport:
     set_aside: int = 0
 
 
-def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
+def drain_outbox(engine=None, batch_size: int = 500, *, embed: bool = True) -> DrainReport:
     """Push every outbox row into the engine; rows go only once acknowledged.
 
     Each case study is re-read at this moment and written with its revision
     as version, so a stale or repeated row is harmless. A row whose document the
     engine refuses for good is set aside (attempts, error, time) and skipped from
-    then on; the rest drains.
+    then on; the rest drains. `embed`: compute the vectors that are missing (the
+    worker); False in a web request, where documents go with their stored vector
+    or none.
     """
     engine = engine or get_engine()
     report = DrainReport()
@@ -149,12 +159,9 @@ def drain_outbox(engine=None, batch_size: int = 500) -> DrainReport:
         ).all()
         if not entries:
             return report
-        indexed, deleted, refused = _push(engine, {entry.case_study_id for entry in entries})
-        done = [entry.id for entry in entries if entry.case_study_id not in refused]
-        for entry in entries:
-            if entry.case_study_id in refused:
-                _set_aside(entry, refused[entry.case_study_id])
-        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(done)))
+        indexed, deleted, refused = push_ids(engine, {entry.case_study_id for entry in entries},
+                                             embed=embed)
+        done = _acknowledge(entries, refused)
         db.session.commit()
         log.info("outbox batch drained: %d indexed, %d deleted, %d set aside", indexed, deleted,
                  len(entries) - len(done), extra={"rows": len(entries), "indexed": indexed,
@@ -183,8 +190,22 @@ def _set_aside_new(refused: dict[int, str]) -> None:
     db.session.commit()
 
 
-def _push(engine, ids: set[int]) -> tuple[int, int, dict[int, str]]:
-    """Write the current state of `ids`; returns (indexed, deleted, refused id -> error)."""
+def _acknowledge(entries: list[OutboxEntry], refused: dict[int, str]) -> list[int]:
+    """Delete the pushed rows, set aside those whose document was refused; returns
+    the ids of the deleted rows."""
+    done = [entry.id for entry in entries if entry.case_study_id not in refused]
+    for entry in entries:
+        if entry.case_study_id in refused:
+            _set_aside(entry, refused[entry.case_study_id])
+    db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(done)))
+    return done
+
+
+def push_ids(engine, ids: set[int], *, embed: bool) -> tuple[int, int, dict[int, str]]:
+    """Index (or delete) these case studies as the database holds them now.
+
+    Returns (indexed, deleted, refused id -> the engine's reason).
+    """
     case_studies = _load_case_studies(ids)
     collections = _collection_slugs_of(ids)
     documents, deletions = [], []
@@ -197,7 +218,7 @@ def _push(engine, ids: set[int]) -> tuple[int, int, dict[int, str]]:
             deletions.append(Deletion(id=case_study_id, version=version))
     refused: dict[int, str] = {}
     if documents:
-        refused |= _refusals(engine.index, documents)
+        refused |= _refusals(engine.index, attach_vectors(documents, compute=embed))
     if deletions:
         refused |= _refusals(engine.delete, deletions)
     engine.refresh()
@@ -259,7 +280,8 @@ def index_after_commit() -> None:
     if not current_app.config["INDEX_AFTER_COMMIT"]:
         return
     try:
-        drain_outbox()
+        # Lexical only: no document is embedded inside a web request.
+        drain_outbox(embed=False)
     except EngineUnavailable as error:
         db.session.rollback()
         log.warning("index update deferred, the outbox keeps it: %s", error)
@@ -278,13 +300,34 @@ def index_entries(entry_ids: list[int]) -> None:
             select(OutboxEntry).where(OutboxEntry.id.in_(entry_ids))).all()
         if not entries:
             return
-        _push(get_engine(), {entry.case_study_id for entry in entries})
-        db.session.execute(
-            delete(OutboxEntry).where(OutboxEntry.id.in_([entry.id for entry in entries])))
+        _, _, refused = push_ids(get_engine(), {entry.case_study_id for entry in entries},
+                                 embed=False)
+        _acknowledge(entries, refused)
         db.session.commit()
     except EngineUnavailable as error:
         db.session.rollback()
         log.warning("index update deferred, the outbox keeps it: %s", error)
+
+
+def backfill(engine, *, limit: int | None = None, batch_size: int = BACKFILL_BATCH,
+             echo=None) -> int:
+    """Compute the missing vectors and re-index those case studies; returns how many.
+
+    Each batch is committed and pushed on its own, so an interrupted backfill
+    keeps what it did.
+    """
+    done, previous = 0, None
+    while limit is None or done < limit:
+        ids = stale_ids(batch_size if limit is None else min(batch_size, limit - done))
+        if not ids or ids == previous:  # the same ids again: their text gives no passage
+            break
+        previous = ids
+        push_ids(engine, set(ids), embed=True)
+        db.session.commit()
+        done += len(ids)
+        if echo:
+            echo(f"vectors: {done} case studies embedded")
+    return done
 
 
 def published_documents(batch_size: int = 500) -> Iterator[SearchDocument]:
@@ -300,8 +343,9 @@ def published_documents(batch_size: int = 500) -> Iterator[SearchDocument]:
         if not ids:
             return
         case_studies = _load_case_studies(ids)
-        for case_study_id in ids:
-            yield build_document(case_studies[case_study_id])
+        # Stored vectors are reused; missing ones come from the worker or the backfill.
+        yield from attach_vectors([build_document(case_studies[case_study_id])
+                                   for case_study_id in ids], compute=False)
         last_id = ids[-1]
         # No expunge: the session's identity map holds clean objects weakly, so
         # memory stays flat, and objects the caller holds stay attached.
@@ -321,7 +365,7 @@ def rebuild_index(engine=None) -> str:
         db.session.scalars(select(CaseStudy.id).where(CaseStudy.updated_at >= started))
     )
     if touched:
-        _, _, refused = _push(engine, touched)
+        _, _, refused = push_ids(engine, touched, embed=False)
         if refused:
             _set_aside_new(refused)
     drain_outbox(engine)
@@ -342,6 +386,9 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
     while True:
         try:
             report = drain_outbox()
+            # Then missing vectors: a few per round (embedding is slow, ~15 passages/s);
+            # with --once all of them.
+            backfilled = backfill(get_engine(), limit=None if once else BACKFILL_BATCH)
         except (EngineUnavailable, OperationalError) as error:
             db.session.rollback()
             failures += 1
@@ -354,6 +401,8 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
             backoff = min(backoff * 2, max_backoff)
             continue
         backoff, failures = poll, 0
+        if backfilled:
+            log.info("vectors computed for %d case studies", backfilled)
         if report.batches:
             log.info("indexed %d, deleted %d", report.indexed, report.deleted)
         if once:

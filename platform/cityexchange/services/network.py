@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, City, ContactPerson, Partnership
+from cityexchange.models import CaseStudy, CaseStudyVector, City, ContactPerson, Partnership
 from cityexchange.thesaurus import get_thesaurus
 from indexer.analysis import detect_language, fold
+from indexer.embedding import from_bytes, mean_vector
 
 # -- contacts ---------------------------------------------------------------------------
 
@@ -79,7 +81,12 @@ def latest_case_studies(city_id: int, limit: int = 2) -> list[CaseStudy]:
 # Population bands: (upper bound exclusive, label).
 SIZE_BANDS = ((100_000, "< 100k"), (500_000, "100k–500k"), (1_000_000, "500k–1M"),
               (None, "> 1M"))
-WEIGHTS = {"size": 0.25, "legacy": 0.45, "themes": 0.30}
+WEIGHTS = {"size": 0.2, "legacy": 0.35, "themes": 0.25, "work": 0.2}
+# "work": how close in meaning the two cities' case studies are (the cosine of the
+# means of their stored vectors), 0 at WORK_FLOOR or below, 1 at WORK_FLOOR + WORK_SPAN.
+WORK_FLOOR, WORK_SPAN = 0.80, 0.15
+# From this "work" score on, it is given as a reason.
+WORK_REASON = 0.5
 
 # Industrial legacies recognised in the (free) industrial_legacy text: word
 # beginnings in the network's languages, matched on case- and accent-folded text.
@@ -116,9 +123,9 @@ CONCEPT_LEGACY = {"steel-industry": "steel", "green-steel": "steel", "coal-phase
 # "Why similar" sentences in the UI languages (labels come in the same language).
 REASON_TEXTS = {
     "en": {"legacy": "industrial legacy: {}", "themes": "shared focus themes: {}",
-           "size": "similar size ({} inhabitants)"},
+           "size": "similar size ({} inhabitants)", "work": "case studies on similar work"},
     "de": {"legacy": "industrielles Erbe: {}", "themes": "gemeinsame Schwerpunkte: {}",
-           "size": "ähnliche Größe ({} Einwohner)"},
+           "size": "ähnliche Größe ({} Einwohner)", "work": "Fallstudien zu ähnlicher Arbeit"},
 }
 
 
@@ -131,6 +138,7 @@ class SimilarCity:
     themes: list[str] = field(default_factory=list)  # shared focus themes, labelled
     latest: list[CaseStudy] = field(default_factory=list)
     language: str = "en"
+    work: float = 0.0  # how alike their case studies are in meaning, 0..1
 
     @property
     def reasons(self) -> list[str]:
@@ -142,6 +150,8 @@ class SimilarCity:
             reasons.append(texts["themes"].format(", ".join(self.themes)))
         if self.size_band:
             reasons.append(texts["size"].format(self.size_band))
+        if self.work >= WORK_REASON:
+            reasons.append(texts["work"])
         return reasons
 
     @property
@@ -191,8 +201,9 @@ def _legacy_label(signal: str, language: str) -> str:
     return labels.get(signal) or get_thesaurus().label(signal, language)
 
 
-def compare(city: City, other: City, language: str = "en") -> SimilarCity:
-    """How much `other` resembles `city`, and why."""
+def compare(city: City, other: City, language: str = "en",
+            profiles: dict[int, np.ndarray] | None = None) -> SimilarCity:
+    """How much `other` resembles `city`, and why. `profiles`: city_profiles()."""
     band, other_band = size_band(city.population), size_band(other.population)
     legacy = legacy_signals(city.industrial_legacy) & legacy_signals(other.industrial_legacy)
     themes = set(city.focus_themes or ()) & set(other.focus_themes or ())
@@ -203,6 +214,8 @@ def compare(city: City, other: City, language: str = "en") -> SimilarCity:
         + WEIGHTS["themes"] * _jaccard(set(city.focus_themes or ()),
                                        set(other.focus_themes or ()))
     )
+    work = _work_score(profiles or {}, city.id, other.id)
+    score += WEIGHTS["work"] * work
     thesaurus = get_thesaurus()
     return SimilarCity(
         city=other,
@@ -211,18 +224,56 @@ def compare(city: City, other: City, language: str = "en") -> SimilarCity:
         legacy=sorted(_legacy_label(signal, language) for signal in legacy),
         themes=sorted(thesaurus.label(theme, language) for theme in themes),
         language=language,
+        work=round(work, 4),
     )
+
+
+def _work_score(profiles: dict[int, np.ndarray], city_id: int, other_id: int) -> float:
+    if city_id not in profiles or other_id not in profiles:
+        return 0.0
+    cosine = float(profiles[city_id] @ profiles[other_id])
+    return min(1.0, max(0.0, (cosine - WORK_FLOOR) / WORK_SPAN))
+
+
+_profiles_cache: dict[tuple, dict[int, np.ndarray]] = {}
+
+
+def city_profiles() -> dict[int, np.ndarray]:
+    """city id -> the normalised mean of its published case studies' stored vectors.
+
+    Kept until a vector changes (one aggregate query tells), since reading every
+    vector is the costly part."""
+    state = (current_app.config.get("EMBEDDER"), *db.session.execute(
+        select(func.count(), func.max(CaseStudyVector.updated_at))
+        .select_from(CaseStudyVector)).one())
+    if state not in _profiles_cache:
+        rows = db.session.execute(
+            select(CaseStudy.city_id, CaseStudyVector.vector)
+            .join(CaseStudyVector, CaseStudyVector.case_study_id == CaseStudy.id)
+            .where(CaseStudy.status == "published"))
+        by_city: dict[int, list[np.ndarray]] = {}
+        for city_id, vector in rows:
+            by_city.setdefault(city_id, []).append(from_bytes(vector))
+        profiles = {city_id: mean_vector(np.stack(vectors))
+                    for city_id, vectors in by_city.items()}
+        _profiles_cache.clear()
+        _profiles_cache[state] = {key: value for key, value in profiles.items()
+                                  if value is not None}
+    return _profiles_cache[state]
 
 
 def similar_cities(city: City, limit: int = 5, language: str = "en", *,
                    with_case_studies: int = 0) -> list[SimilarCity]:
-    """Other cities ranked by size band, shared industrial legacy and focus themes.
+    """Other cities ranked by size band, shared industrial legacy, focus themes and how
+    alike their case studies are in meaning (stored vectors).
 
     Cities with nothing in common (score 0) are left out.
     """
     others = db.session.scalars(select(City).where(City.id != city.id)).all()
+    profiles = city_profiles()
     ranked = sorted(
-        (found for found in (compare(city, other, language) for other in others) if found.score),
+        (found for found in (compare(city, other, language, profiles) for other in others)
+         if found.score),
         key=lambda found: (-found.score, found.city.name),
     )[:limit]
     if with_case_studies:

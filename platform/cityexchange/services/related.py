@@ -4,9 +4,9 @@ Two engine queries, both restricted to the other cities' case studies:
 1. the case studies sharing a topic or concept; the (disjunctive) topic facet
    of the same query gives each concept's document frequency, hence its
    rarity (IDF);
-2. a text query: the title plus the labels of the weightiest concepts in
-   every language (thesaurus expansions), so a French or Polish text on the
-   same thing is found too.
+2. a text query: the title, with the case study's stored vector (its
+   meaning, indexer/embedding.py; the title embedded as a query when none is
+   stored yet), so a French or Polish text on the same thing is found too.
 A tag weighs its IDF, twice that when the contributor chose it as a topic.
 The score mixes the weighted share of tags with the normalised text score;
 the shared tags, weightiest first, say why a case study is listed.
@@ -22,13 +22,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, City
+from cityexchange.models import CaseStudy, CaseStudyVector, City
+from cityexchange.services.embeddings import get_embedder
 from cityexchange.search_engine import get_engine
 from cityexchange.thesaurus import get_thesaurus
 from indexer import EngineUnavailable, SearchQuery
-from indexer.analysis import LANGUAGES
-from indexer.expansion import PREF_BOOST
-from indexer.query import Expansion, SearchResult
+from indexer.embedding import to_bytes
+from indexer.query import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,6 @@ MAX_RELATED = 5
 # Candidates from each query.
 CONCEPT_CANDIDATES = 50
 TEXT_CANDIDATES = 15
-# Concepts whose labels go into the text query (the weightiest ones).
-TEXT_CONCEPTS = 4
 CONCEPT_WEIGHT, TEXT_WEIGHT = 0.7, 0.3
 # A contributor's topic weighs this much more than a concept found in the text.
 TOPIC_BOOST = 2.0
@@ -72,7 +70,7 @@ def similar_case_studies(case_study: CaseStudy, ui_lang: str,
         # The contributor's own topics say best what it is about.
         weights = {t: idf[t] * (TOPIC_BOOST if t in case_study.topics else 1.0) for t in tags}
         tags.sort(key=lambda t: -weights[t])
-        by_text = _text_query(case_study, tags, cities)
+        by_text = _text_query(case_study, cities)
     except EngineUnavailable as error:
         log.warning("similar case studies unavailable: %s", error)
         return []
@@ -133,18 +131,20 @@ def _idf(tags: list[str], result: SearchResult | None, total: int) -> dict[str, 
             for tag in tags}
 
 
-def _text_query(case_study: CaseStudy, tags: list[str],
-                cities: tuple[str, ...]) -> SearchResult:
-    """The title, plus the preferred labels of the weightiest concepts in every language."""
-    thesaurus = get_thesaurus()
-    expansions = []
-    for concept_id in [t for t in tags if t in thesaurus][:TEXT_CONCEPTS]:
-        concept = thesaurus.get(concept_id)
-        expansions += [Expansion(language, concept.pref[language], PREF_BOOST)
-                       for language in LANGUAGES if language in concept.pref]
+def _text_query(case_study: CaseStudy, cities: tuple[str, ...]) -> SearchResult:
+    """The title's words and the case study's meaning, among the other cities' case studies."""
     query = SearchQuery(text=case_study.title, filters={"city": cities}, facets=(),
-                        per_page=TEXT_CANDIDATES, expansions=tuple(expansions), highlight=False)
+                        per_page=TEXT_CANDIDATES, vector=_vector(case_study), highlight=False)
     return get_engine().search(query)
+
+
+def _vector(case_study: CaseStudy) -> bytes | None:
+    """The stored vector (never computed here); else the title embedded as a query (~12 ms)."""
+    stored = db.session.get(CaseStudyVector, case_study.id)
+    if stored is not None:
+        return stored.vector
+    embedder = get_embedder()
+    return to_bytes(embedder.embed_query(case_study.title)) if embedder else None
 
 
 def _normalised(result: SearchResult) -> dict[int, float]:

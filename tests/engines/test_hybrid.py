@@ -1,0 +1,91 @@
+"""Contract: the three signals of a text search (indexer/fusion.py), the same on every engine.
+
+Vectors here are plain data (unit vectors along axes), so these tests need no model:
+what is checked is how each engine finds, counts and filters by them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from indexer import SearchQuery
+from indexer.embedding import DIMENSIONS, to_bytes
+from tests.engines.documents import counts, doc, ids, index
+
+
+def unit(*weights: float) -> bytes:
+    """A unit vector with these weights on the first axes."""
+    vector = np.zeros(DIMENSIONS, dtype=np.float32)
+    vector[:len(weights)] = weights
+    return to_bytes(vector / np.linalg.norm(vector))
+
+
+def test_one_word_of_four_is_not_enough(engine):
+    index(engine,
+          doc(1, "Hydrogen buses for the depot", body="Fuel cell fleet."),
+          doc(2, "New bus shelters", body="Shelters with green roofs."),
+          doc(3, "Hydrogen buses and fuel cell trucks", body="A depot for fuel cells."))
+    result = engine.search(SearchQuery(text="hydrogen fuel cell buses"))
+    assert ids(result) == [3, 1] or ids(result) == [1, 3]
+    assert 2 not in ids(result) and result.total == 2
+    assert all("words" in hit.reasons for hit in result.hits)
+
+
+def test_the_query_concepts_are_one_clause_on_the_topics(engine):
+    index(engine,
+          doc(1, "Fuel cell fleet", topics=("hydrogen",)),
+          doc(2, "Electrolyser at the harbour", topics=("hydrogen", "energy-transition")),
+          doc(3, "Bus shelters", topics=("public-transport",)))
+    result = engine.search(SearchQuery(text="Wasserstoff", concepts=("hydrogen",)))
+    assert set(ids(result)) == {1, 2} and result.total == 2
+    assert all(hit.reasons == ("concept",) for hit in result.hits)
+    both = engine.search(SearchQuery(text="Wasserstoff Energiewende",
+                                     concepts=("hydrogen", "energy-transition")))
+    assert ids(both)[0] == 2  # tagged with both concepts
+
+
+def test_narrower_concepts_count_less(engine):
+    index(engine,
+          doc(1, "Citizens' budget", topics=("participatory-budgeting",)),
+          doc(2, "Citizens' assembly", topics=("citizen-participation",)))
+    result = engine.search(SearchQuery(text="Bürgerbeteiligung", concepts=("citizen-participation",),
+                                       narrower_concepts=("participatory-budgeting",)))
+    assert ids(result) == [2, 1]
+
+
+def test_meaning_finds_neighbours_above_the_floor_within_the_filters(engine):
+    near, far = unit(1.0, 0.2), unit(0.0, 1.0)
+    index(engine,
+          replace(doc(1, "Stadtwerke fahren mit Brennstoffzellen", language="de",
+                      city="Essen"), vector=near),
+          replace(doc(2, "Autobuses de hidrógeno", language="es", city="Bilbao"), vector=near),
+          replace(doc(3, "Youth theatre", city="Essen"), vector=far),
+          doc(4, "Tram line without vector", city="Essen"))
+    query = SearchQuery(text="hydrogen buses", vector=unit(1.0))
+    result = engine.search(query)
+    assert set(ids(result)) == {1, 2} and result.total == 2
+    assert all(hit.reasons == ("meaning",) for hit in result.hits)
+    assert counts(result, "city") == {"Essen": 1, "Bilbao": 1}
+    essen = engine.search(replace(query, filters={"city": ("Essen",)}))
+    assert ids(essen) == [1] and essen.total == 1
+
+
+def test_a_document_without_vector_is_found_by_its_words(engine):
+    index(engine, doc(1, "Tram line extension"),
+          replace(doc(2, "Cycle lanes"), vector=unit(0.0, 1.0)))
+    result = engine.search(SearchQuery(text="tram line", vector=unit(1.0)))
+    assert ids(result) == [1]
+
+
+def test_words_concept_and_meaning_add_up(engine):
+    index(engine,
+          replace(doc(1, "Hydrogen buses", topics=("hydrogen",)), vector=unit(1.0)),
+          replace(doc(2, "Hydrogen buses"), vector=unit(0.0, 1.0)),
+          doc(3, "Fuel cells", topics=("hydrogen",)))
+    result = engine.search(SearchQuery(text="hydrogen buses", concepts=("hydrogen",),
+                                       vector=unit(1.0)))
+    assert ids(result)[0] == 1
+    assert set(result.hits[0].reasons) == {"words", "concept", "meaning"}
+    assert result.total == 3
