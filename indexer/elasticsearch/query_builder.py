@@ -15,7 +15,9 @@ from indexer.elasticsearch.mapping import all_text_fields, language_fields
 from indexer.query import SearchQuery
 
 FRAGMENT_SIZE = 160
-MAX_FRAGMENTS = 3
+# A few more than the three shown: results.py drops fragments whose only marks are
+# function words, and lines without a mark.
+REQUESTED_FRAGMENTS = 5
 
 
 def _text_query(query: SearchQuery) -> dict:
@@ -86,9 +88,11 @@ def _highlight() -> dict:
         if name.startswith("title_"):
             fields[name] = {"number_of_fragments": 0}
         else:
-            fields[name] = {"fragment_size": FRAGMENT_SIZE, "number_of_fragments": MAX_FRAGMENTS}
+            fields[name] = {"fragment_size": FRAGMENT_SIZE,
+                            "number_of_fragments": REQUESTED_FRAGMENTS}
     return {
         "type": "unified",
+        "boundary_scanner": "sentence",
         "encoder": "html",
         "pre_tags": ["<mark>"],
         "post_tags": ["</mark>"],
