@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -42,6 +43,9 @@ COLLECTION = ROOT / "tests" / "relevance"
 K = 10
 KINDS = ("cross", "same")
 ENGINES = ("embedded", "elasticsearch")
+# Queries in flight at once: Elasticsearch answers several in parallel (the ranking is
+# the same); the embedded engine's SQLite connection takes one at a time.
+WORKERS = {"embedded": 1, "elasticsearch": 4}
 
 
 # -- metrics ----------------------------------------------------------------------------
@@ -145,19 +149,22 @@ class RankingOnly:
 
 
 def evaluate(engine, queries: list[Query], slugs: dict[int, str],
-             thesaurus: Thesaurus) -> list[Outcome]:
-    outcomes = []
-    for query in queries:
+             thesaurus: Thesaurus, workers: int = 1) -> list[Outcome]:
+    def run(query: Query) -> Outcome:
         request = SearchRequest(q=query.text, page=1, per_page=K, sort="relevance",
                                 ui_lang=query.language)
         result, explanation = crosslang.search(RankingOnly(engine), request, thesaurus)
         ranked = [slugs[hit.id] for hit in result.hits]
-        outcomes.append(Outcome(
+        return Outcome(
             query, ranked, ndcg_at(ranked, query.judgments), recall_at(ranked, query.judgments),
             reciprocal_rank(ranked, query.judgments), explanation.did_you_mean,
             explanation.fuzzy_used,
-        ))
-    return outcomes
+        )
+
+    if workers <= 1:
+        return [run(query) for query in queries]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, queries))
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
@@ -203,7 +210,8 @@ def run_engine(name: str, es_url: str | None = None,
         try:
             engine.rebuild(corpus)
             engine.refresh()
-            return evaluate(engine, load_queries(), {d.id: d.slug for d in corpus}, thesaurus)
+            return evaluate(engine, load_queries(), {d.id: d.slug for d in corpus}, thesaurus,
+                            WORKERS[name])
         finally:
             if hasattr(engine, "drop_all"):
                 engine.drop_all()
