@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,6 +44,9 @@ COLLECTION = ROOT / "tests" / "relevance"
 K = 10
 KINDS = ("cross", "same")
 ENGINES = ("embedded", "elasticsearch")
+# Queries in flight at once: Elasticsearch answers several in parallel (the ranking is
+# the same); the embedded engine's SQLite connection takes one at a time.
+WORKERS = {"embedded": 1, "elasticsearch": 4}
 
 
 # -- metrics ----------------------------------------------------------------------------
@@ -81,6 +85,8 @@ class Query:
     language: str
     kind: str
     judgments: dict[str, int]
+    # What makes the query hard: typo, compound, paraphrase, multi (3+ words), distractor.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,17 @@ def load_corpus(directory: Path = COLLECTION) -> list[dict]:
 
 def load_queries(directory: Path = COLLECTION) -> list[Query]:
     data = json.loads((directory / "queries.json").read_text(encoding="utf-8"))
-    return [Query(q["id"], q["text"], q["language"], q["kind"], q["judgments"])
+    return [Query(q["id"], q["text"], q["language"], q["kind"], q["judgments"],
+                  tuple(q.get("tags", ())))
             for q in data["queries"]]
+
+
+def _texts(item: dict) -> dict[str, LanguageText]:
+    """The original and its translations, as the portal indexes them."""
+    versions = {item["language"]: item, **item.get("translations", {})}
+    return {language: LanguageText(text["title"], plain_text(text["summary"]),
+                                   plain_text(text["body"]))
+            for language, text in versions.items()}
 
 
 def documents(corpus: list[dict], thesaurus: Thesaurus | None = None,
@@ -113,8 +128,7 @@ def documents(corpus: list[dict], thesaurus: Thesaurus | None = None,
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     built = []
     for number, item in enumerate(corpus, 1):
-        texts = {item["language"]: LanguageText(item["title"], plain_text(item["summary"]),
-                                                plain_text(item["body"]))}
+        texts = _texts(item)
         found = []
         if thesaurus is not None:
             for language, text in texts.items():
@@ -150,20 +164,23 @@ class RankingOnly:
 
 
 def evaluate(engine, queries: list[Query], slugs: dict[int, str],
-             thesaurus: Thesaurus, embedder=None) -> list[Outcome]:
-    outcomes = []
-    for query in queries:
+             thesaurus: Thesaurus, embedder=None, workers: int = 1) -> list[Outcome]:
+    def run(query: Query) -> Outcome:
         request = SearchRequest(q=query.text, page=1, per_page=K, sort="relevance",
                                 ui_lang=query.language)
         result, explanation = crosslang.search(RankingOnly(engine), request, thesaurus,
                                                embedder)
         ranked = [slugs[hit.id] for hit in result.hits]
-        outcomes.append(Outcome(
+        return Outcome(
             query, ranked, ndcg_at(ranked, query.judgments), recall_at(ranked, query.judgments),
             reciprocal_rank(ranked, query.judgments), explanation.did_you_mean,
             explanation.fuzzy_used,
-        ))
-    return outcomes
+        )
+
+    if workers <= 1:
+        return [run(query) for query in queries]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, queries))
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
@@ -178,6 +195,15 @@ def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
             "mrr": sum(o.rr for o in chosen) / n,
             "n": len(chosen),
         }
+    return table
+
+
+def by_tag(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    """tag -> {"ndcg", "n"}: the queries that carry the tag, whatever their kind."""
+    table = {}
+    for tag in sorted({tag for o in outcomes for tag in o.query.tags}):
+        chosen = [o for o in outcomes if tag in o.query.tags]
+        table[tag] = {"ndcg": sum(o.ndcg for o in chosen) / len(chosen), "n": len(chosen)}
     return table
 
 
@@ -201,7 +227,7 @@ def run_engine(name: str, es_url: str | None = None,
             engine.rebuild(corpus)
             engine.refresh()
             return evaluate(engine, load_queries(), {d.id: d.slug for d in corpus}, thesaurus,
-                            embedder)
+                            embedder, WORKERS[name])
         finally:
             if hasattr(engine, "drop_all"):
                 engine.drop_all()
@@ -226,6 +252,10 @@ def print_report(name: str, outcomes: list[Outcome], verbose: bool) -> None:
     for kind, row in summary(outcomes).items():
         print(f"  {kind:6} {row['n']:>3} {row['ndcg']:8.3f} {row['recall']:10.3f} "
               f"{row['mrr']:6.3f}")
+    tags = by_tag(outcomes)
+    if tags:
+        print("  by tag (nDCG@10): " + ", ".join(
+            f"{tag} {row['ndcg']:.3f} (n={row['n']})" for tag, row in tags.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,9 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 # config/ installed as the data package cityexchange_config (see pyproject.toml).
 CONFIG_DIR = Path(str(files("cityexchange_config")))
 STEM_OVERRIDES_PATH = CONFIG_DIR / "analysis" / "stem-overrides.json"
+# Function words per language, copied unchanged from Lucene 9.10 (the lists Elasticsearch's
+# `_german_` etc. use): Snowball's lists, and for Polish the one of Lucene's stempel module.
+STOPWORDS_DIR = CONFIG_DIR / "analysis" / "stopwords"
 THESAURUS_PATH = CONFIG_DIR / "thesaurus" / "concepts.json"
 # Languages whose compounds are split into dictionary words (as Elasticsearch's
 # dictionary_decompounder does, with the same settings).
@@ -75,6 +78,23 @@ def stem_overrides() -> dict[str, dict[str, str]]:
     data = json.loads(STEM_OVERRIDES_PATH.read_text(encoding="utf-8"))
     data.pop("_comment", None)
     return data
+
+
+@functools.lru_cache(maxsize=None)
+def stopwords(language: str) -> frozenset[str]:
+    """Lower-cased function words of `language` (empty for a language without a list).
+
+    Snowball format: a word at the start of a line, comments after `|`; the Polish
+    list comments with `#`."""
+    path = STOPWORDS_DIR / f"{language}.txt"
+    if language not in LANGUAGES or not path.exists():
+        return frozenset()
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("|", 1)[0].strip()
+        if line and not line.startswith("#"):
+            words.update(word.casefold() for word in line.split())
+    return frozenset(words)
 
 
 def stem_tokens(tokens: list[str], language: str) -> list[str]:

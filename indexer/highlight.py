@@ -1,8 +1,13 @@
 """Highlighted snippets: original text with the matching words in <mark>.
 
 Matching is by stem, so "buses" in a query marks "bus" in the text, and
-"Wasserstoff" marks the compound "Wasserstoffbusse". Every
-other character is HTML-escaped: the fragments are safe to render as-is.
+"Wasserstoff" marks the compound "Wasserstoffbusse". Function words of the
+text's language (`der`, `des`, `à`, `im`: indexer.analysis.stopwords) are never
+marked. A fragment is a sentence: it ends at a sentence end or a line break (a
+heading is a line of its own in a search document's text), so a heading is never
+glued to the sentence after it. Every other character is HTML-escaped: the
+fragments are safe to render as-is. Elasticsearch's fragments are brought under
+the same rules by `clean_fragments`.
 """
 
 from __future__ import annotations
@@ -11,10 +16,17 @@ import re
 from bisect import bisect_left
 from html import escape
 
-from indexer.analysis import analyze_words
+from indexer.analysis import analyze_words, stopwords
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A sentence ends after . ! ? … (and closing quotes) followed by space and a capital
+# or a digit, or at a line break.
+_SENTENCE_END = re.compile(
+    r"([.!?…][\"'”»)]*)\s+(?=[\"'„“«(]?[^\W_a-zß-ÿ])|[ \t]*\n\s*")
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 FRAGMENT_WORDS = 28
+# A sentence longer than this is cut to FRAGMENT_WORDS around its first match.
+MAX_SENTENCE_WORDS = 40
 MAX_FRAGMENTS = 3
 
 
@@ -25,7 +37,8 @@ def _marked_words(text: str, language: str, stems: set[str]) -> tuple[list[re.Ma
     few matches, so everything per word stays a C-level loop.
     """
     tokens = _WORD.findall(text.casefold())
-    distinct = list(set(tokens))
+    function_words = stopwords(language)
+    distinct = [token for token in set(tokens) if token not in function_words]
     forms = {token for token, token_stems in zip(distinct, analyze_words(distinct, language))
              if not stems.isdisjoint(token_stems)}
     if not forms:  # most titles and summaries: no need for the words' positions
@@ -39,12 +52,15 @@ def _marked_words(text: str, language: str, stems: set[str]) -> tuple[list[re.Ma
 
 def _marked_words_of(words, tokens, language, stems) -> tuple[list[re.Match], list[int]]:
     analysed = analyze_words(tokens, language)
-    return words, [i for i, token_stems in enumerate(analysed)
-                   if not stems.isdisjoint(token_stems)]
+    function_words = stopwords(language)
+    return words, [i for i, (token, token_stems) in enumerate(zip(tokens, analysed))
+                   if token not in function_words and not stems.isdisjoint(token_stems)]
 
 
-def _render(text: str, words: list[re.Match], positions: list[int], start: int, end: int) -> str:
-    """Escape text from words[start] to words[end-1], wrapping the marked words."""
+def _render(text: str, words: list[re.Match], positions: list[int], start: int, end: int,
+            stop: int | None = None) -> str:
+    """Escape text from words[start] to words[end-1] (or to offset `stop`), wrapping
+    the marked words."""
     out = []
     cursor = words[start].start()
     for i in positions[bisect_left(positions, start):bisect_left(positions, end)]:
@@ -52,7 +68,7 @@ def _render(text: str, words: list[re.Match], positions: list[int], start: int, 
         out.append(escape(text[cursor:word.start()]))
         out.append(f"<mark>{escape(word.group(0))}</mark>")
         cursor = word.end()
-    out.append(escape(text[cursor:words[end - 1].end()]))
+    out.append(escape(text[cursor:words[end - 1].end() if stop is None else stop]))
     return "".join(out)
 
 
@@ -65,25 +81,58 @@ def highlight_whole(text: str, language: str, stems: set[str]) -> str | None:
         escape(text[words[-1].end():]))
 
 
+def _sentences(text: str, words: list[re.Match]) -> list[tuple[int, int, int]]:
+    """(first word, end word, end offset) of each sentence or line, in text order; the end
+    offset keeps the sentence's closing punctuation."""
+    word_starts = [word.start() for word in words]
+    found, first = [], 0
+    for boundary in _SENTENCE_END.finditer(text):
+        end = bisect_left(word_starts, boundary.end())
+        if end > first:
+            found.append((first, end, boundary.end(1) if boundary.group(1) else boundary.start()))
+            first = end
+    if first < len(words):
+        found.append((first, len(words), len(text.rstrip())))
+    return found
+
+
 def highlight_fragments(text: str, language: str, stems: set[str],
                         max_fragments: int = MAX_FRAGMENTS) -> list[str]:
-    """Up to `max_fragments` windows of text around matches, best-covered first."""
+    """Up to `max_fragments` sentences with matches, the best-covered first chosen,
+    shown in text order. A sentence longer than MAX_SENTENCE_WORDS is cut to
+    FRAGMENT_WORDS around its first match, with "…" where it was cut."""
     words, positions = _marked_words(text, language, stems)
-    windows: list[tuple[int, int]] = []
-    for position in positions:
-        if windows and position < windows[-1][1]:
+    if not positions:
+        return []
+    found = []
+    for first, end, stop in _sentences(text, words):
+        inside = bisect_left(positions, end) - bisect_left(positions, first)
+        if not inside:
             continue
-        start = max(0, position - FRAGMENT_WORDS // 3)
-        windows.append((start, min(len(words), start + FRAGMENT_WORDS)))
+        if end - first <= MAX_SENTENCE_WORDS:
+            found.append((first, inside, _render(text, words, positions, first, end, stop)))
+            continue
+        start = max(first, positions[bisect_left(positions, first)] - FRAGMENT_WORDS // 3)
+        cut = min(end, start + FRAGMENT_WORDS)
+        fragment = _render(text, words, positions, start, cut, None if cut < end else stop)
+        found.append((start, inside, ("… " if start > first else "") + fragment + (
+            " …" if cut < end else "")))
+    ranked = sorted(found, key=lambda item: -item[1])[:max_fragments]
+    return [fragment for _start, _count, fragment in sorted(ranked)]
 
-    def covered(window: tuple[int, int]) -> int:
-        return bisect_left(positions, window[1]) - bisect_left(positions, window[0])
 
-    ranked = sorted(windows, key=lambda w: -covered(w))[:max_fragments]
-    fragments = []
-    for start, end in sorted(ranked):
-        fragment = _render(text, words, positions, start, end)
-        prefix = "… " if start > 0 else ""
-        suffix = " …" if end < len(words) else ""
-        fragments.append(prefix + fragment + suffix)
-    return fragments
+def clean_fragments(fragments: list[str], language: str,
+                    max_fragments: int = MAX_FRAGMENTS) -> list[str]:
+    """Another engine's highlighted fragments under the same rules: the function words
+    of `language` unmarked, each fragment cut to its lines that still hold a mark (a
+    heading never glued to a sentence), at most `max_fragments`."""
+    function_words = stopwords(language)
+
+    def unmark(match: re.Match) -> str:
+        return match.group(1) if match.group(1).casefold() in function_words else match.group(0)
+
+    cleaned = []
+    for fragment in fragments:
+        lines = _MARK.sub(unmark, fragment).split("\n")
+        cleaned.extend(line.strip() for line in lines if "<mark>" in line)
+    return cleaned[:max_fragments]

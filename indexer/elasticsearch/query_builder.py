@@ -18,7 +18,6 @@ from indexer.embedding import from_bytes
 from indexer.query import Expansion, SearchQuery
 
 FRAGMENT_SIZE = 160
-MAX_FRAGMENTS = 3
 # kNN candidates per shard: k is small, so this keeps the HNSW search close to exact.
 NUM_CANDIDATES = 500
 # fusion.minimum_should_match in Elasticsearch's syntax, applied to the clauses its own
@@ -27,6 +26,9 @@ NUM_CANDIDATES = 500
 MINIMUM_SHOULD_MATCH = "2<-1 7<-25%"
 # Typo retries: edit distance only from the third letter on, few variants per word.
 FUZZY = {"fuzziness": "AUTO", "prefix_length": 2, "max_expansions": 10}
+# A few more than the three shown: results.py drops fragments whose only marks are
+# function words, and lines without a mark.
+REQUESTED_FRAGMENTS = 5
 
 
 def _word_clauses(query: SearchQuery) -> list[dict]:
@@ -139,9 +141,11 @@ def _highlight() -> dict:
         if name.startswith("title_"):
             fields[name] = {"number_of_fragments": 0}
         else:
-            fields[name] = {"fragment_size": FRAGMENT_SIZE, "number_of_fragments": MAX_FRAGMENTS}
+            fields[name] = {"fragment_size": FRAGMENT_SIZE,
+                            "number_of_fragments": REQUESTED_FRAGMENTS}
     return {
         "type": "unified",
+        "boundary_scanner": "sentence",
         "encoder": "html",
         "pre_tags": ["<mark>"],
         "post_tags": ["</mark>"],

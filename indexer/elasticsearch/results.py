@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from indexer.fusion import with_translation
+from indexer.highlight import clean_fragments
 from indexer.query import FacetValue, Hit, SearchQuery
 
 
@@ -22,13 +23,15 @@ def _matched_languages(matched) -> tuple[str, ...]:
 
 
 def _highlights(raw: dict, languages: tuple[str, ...], original: str) -> dict[str, list[str]]:
-    """Fragments of the best-matching language, keyed by title/summary/body."""
+    """Fragments of the best-matching language, keyed by title/summary/body, under the
+    embedded engine's rules (indexer.highlight.clean_fragments: no marked function
+    words, no heading glued to a sentence)."""
     for language in (*languages, original):
-        found = {
-            field: raw[f"{field}_{language}"]
-            for field in ("title", "summary", "body")
-            if raw.get(f"{field}_{language}")
-        }
+        found = {}
+        for field in ("title", "summary", "body"):
+            fragments = clean_fragments(raw.get(f"{field}_{language}") or [], language)
+            if fragments:
+                found[field] = fragments
         if found:
             return found
     return {}

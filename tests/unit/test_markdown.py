@@ -21,4 +21,10 @@ def test_script_tags_and_javascript_links_do_not_survive():
 
 
 def test_plain_text_drops_markup_and_keeps_characters():
-    assert plain_text("## Straße & Co\n\n**bold** <b>x</b>") == "Straße & Co bold <b>x</b>"
+    assert plain_text("## Straße & Co\n\n**bold** <b>x</b>") == "Straße & Co\nbold <b>x</b>"
+
+
+def test_plain_text_keeps_a_heading_on_a_line_of_its_own():
+    # Snippets cut at line breaks: "Results" must not run into the sentence after it.
+    text = "Intro.\n\n## Results\n\nThe buses averaged 350 km.\nStill the same paragraph."
+    assert plain_text(text) == "Intro.\nResults\nThe buses averaged 350 km. Still the same paragraph."

@@ -1,0 +1,33 @@
+"""Snippet rules shared by both engines (indexer/highlight.py); the engines' own
+snippets are checked in tests/engines/test_search.py."""
+
+from indexer.analysis import LANGUAGES, analyze, stopwords
+from indexer.highlight import clean_fragments, highlight_fragments
+
+
+def test_every_language_has_a_function_word_list():
+    for language in LANGUAGES:
+        assert len(stopwords(language)) > 50, language
+    assert {"der", "des", "im"} <= stopwords("de")
+    assert {"à", "des", "de"} <= stopwords("fr")
+    assert "hydrogen" not in stopwords("en") and "wodór" not in stopwords("pl")
+
+
+def test_a_long_sentence_is_cut_around_its_match_and_says_so():
+    text = ("Intro. " + " ".join(f"w{i}" for i in range(40)) + " hydrogen "
+            + " ".join(f"v{i}" for i in range(40)) + ". Next.")
+    [fragment] = highlight_fragments(text, "en", set(analyze("hydrogen", "en")))
+    assert fragment.startswith("… ") and fragment.endswith(" …")
+    assert "<mark>hydrogen</mark>" in fragment and "Intro" not in fragment
+
+
+def test_fragments_come_in_text_order_and_end_with_their_sentence():
+    text = "Buses run on hydrogen. Nothing here. Hydrogen buses and hydrogen trucks."
+    fragments = highlight_fragments(text, "en", set(analyze("hydrogen", "en")))
+    assert fragments == ["Buses run on <mark>hydrogen</mark>.",
+                         "<mark>Hydrogen</mark> buses and <mark>hydrogen</mark> trucks."]
+
+
+def test_another_engines_fragments_lose_function_word_marks_and_unmarked_lines():
+    fragments = ["Results\nThe <mark>bus</mark> <mark>à</mark> hydrogène", "<mark>des</mark> bus"]
+    assert clean_fragments(fragments, "fr") == ["The <mark>bus</mark> à hydrogène"]
