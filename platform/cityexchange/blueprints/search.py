@@ -4,9 +4,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from cityexchange.errors import ApiError
 from cityexchange.services import search as search_service
+from cityexchange.services import search_facets
+from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, EngineUnavailable
 
 bp = Blueprint("search", __name__)
@@ -25,7 +28,22 @@ def search_page():
         page = search_service.search(search_request)
     except EngineUnavailable:
         return render_template("search.html", page=None, engine_down=True, q=q), 503
-    return render_template("search.html", page=page, q=search_request.q)
+    return render_template("search.html", page=page, q=search_request.q,
+                           **_facet_presentation(page))
+
+
+def _facet_presentation(page) -> dict:
+    """Topics grouped under their broader concept and the year histogram."""
+    bars = search_facets.year_histogram(page.facets.get("year", []))
+    return {
+        "topic_groups": search_facets.topic_groups(
+            page.facets.get("topic", []), get_thesaurus(), page.request.ui_lang,
+            _("Other topics")),
+        "year_bars": bars,
+        "year_bar_width": search_facets.bar_width(bars),
+        "visible_values": search_facets.VISIBLE_VALUES,
+        "visible_groups": search_facets.VISIBLE_GROUPS,
+    }
 
 
 def _search_url(items: list[tuple[str, str]]) -> str:
@@ -51,5 +69,15 @@ def _search_url_helpers():
         return _search_url([(k, v) for k, v in request.args.items(multi=True)
                             if k in ("q", "sort")])
 
+    def without_url(*names: str) -> str:
+        """The search without some parameters (e.g. the year range); page resets to 1."""
+        return _search_url(_args_without("page", *names))
+
+    def year_url(year: int) -> str:
+        """Just this year: a one-year range that replaces any other year choice."""
+        return _search_url(_args_without("page", "year", "year_from", "year_to")
+                           + [("year_from", str(year)), ("year_to", str(year))])
+
     return {"facet_url": facet_url, "page_url": page_url, "clear_filters_url": clear_filters_url,
-            "facet_names": FACETS}
+            "without_url": without_url, "year_url": year_url,
+            "facet_names": FACETS, "range_names": ("year_from", "year_to")}

@@ -1,0 +1,155 @@
+"""The expert's search experience on the demo data, at 1280 px and on a 375 px phone.
+
+One live portal with the demo data set serves the whole module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from cityexchange.services.demo import load_demo
+from tests.browser.conftest import serve_portal
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="module")
+def demo_portal(tmp_path_factory):
+    with serve_portal(tmp_path_factory.mktemp("demo-portal"), load_demo) as url:
+        yield url
+
+
+@pytest.fixture
+def open_page(browser, demo_portal):
+    contexts = []
+
+    def open_at(path: str, viewport=DESKTOP, locale: str = "en-US", javascript: bool = True):
+        context = browser.new_context(base_url=demo_portal, locale=locale, viewport=viewport,
+                                      java_script_enabled=javascript)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(path)
+        return page
+
+    yield open_at
+    for context in contexts:
+        context.close()
+
+
+def shot(page, screenshot_dir, name: str) -> None:
+    page.screenshot(path=os.path.join(screenshot_dir, f"{name}.png"), full_page=True)
+
+
+def document_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=hydrogen", "/search?topic=hydrogen&country=DE",
+                                  "/case-studies/dortmund-h2-bus-depot"])
+def test_phone_never_scrolls_sideways(open_page, path):
+    page = open_page(path, viewport=PHONE)
+    assert document_width(page) <= PHONE["width"], f"{path} is wider than a 375 px phone"
+
+
+def test_phone_shows_results_first_and_filters_in_a_drawer(open_page, screenshot_dir,
+                                                           assert_accessible):
+    page = open_page("/search?q=hydrogen", viewport=PHONE)
+    first_hit = page.locator(".hit").first
+    expect(first_hit).to_be_visible()
+    expect(page.locator("[data-facet=city]")).to_be_hidden()
+    # The first result starts within the first screen, not after the facets.
+    assert first_hit.bounding_box()["y"] < PHONE["height"]
+    shot(page, screenshot_dir, "search-375-results-first")
+
+    page.get_by_text("Filters", exact=True).click()
+    expect(page.locator("[data-facet=city]")).to_be_visible()
+    assert document_width(page) <= PHONE["width"]
+    shot(page, screenshot_dir, "search-375-filters-open")
+    assert_accessible(page, "search page at 375 px with the filters open")
+
+
+def test_filter_drawer_works_without_javascript(open_page):
+    page = open_page("/search?q=hydrogen", viewport=PHONE, javascript=False)
+    page.get_by_text("Filters", exact=True).click()
+    page.locator("[data-facet=country]").get_by_role("checkbox", name=re.compile("Germany")).click()
+    page.wait_for_url(re.compile(r"country=DE"))
+    expect(page.locator(".hit")).not_to_have_count(0)
+    for hit in page.locator(".hit .meta").all():
+        expect(hit).to_contain_text("(DE)")
+
+
+def test_desktop_shows_the_facets_beside_the_results(open_page, screenshot_dir, assert_accessible):
+    page = open_page("/search")
+    facets = page.locator(".facets")
+    expect(facets).to_be_visible()
+    results = page.locator(".results")
+    assert facets.bounding_box()["x"] < results.bounding_box()["x"]
+    expect(page.locator(".drawer-toggle")).to_be_hidden()
+    shot(page, screenshot_dir, "search-1280")
+    assert_accessible(page, "search page at 1280 px")
+
+
+def test_long_facets_collapse_and_filter(open_page, screenshot_dir):
+    page = open_page("/search")
+    topic = page.locator("[data-facet=topic]")
+    # Topics sit under their broader thesaurus concept.
+    expect(topic.locator(".facet-group").first).to_be_visible()
+    expect(topic.locator(".facet-group", has_text=re.compile("^energy transition$", re.I))
+           ).to_have_count(1)
+    hidden_topic = topic.locator("details.more li").first
+    expect(hidden_topic).to_be_hidden()
+    topic.locator("details.more > summary").first.click()
+    expect(hidden_topic).to_be_visible()
+
+    box = topic.get_by_role("searchbox", name="Filter Topic")
+    box.fill("heat pu")
+    visible = topic.locator("li:visible")
+    expect(visible).to_have_count(1)
+    expect(visible.first).to_contain_text("heat pump")
+    shot(page, screenshot_dir, "search-1280-topic-filter")
+
+    group = page.locator("[data-facet=city] > summary")
+    group.click()  # a whole facet group folds away
+    expect(page.locator("[data-facet=city] li").first).to_be_hidden()
+
+
+def test_year_range_histogram_and_removable_chips(open_page, screenshot_dir):
+    page = open_page("/search")
+    total = int(re.match(r"\d+", page.locator(".total").inner_text()).group())
+    year = page.locator("[data-facet=year]")
+    expect(year.locator("svg.year-histogram rect")).not_to_have_count(0)
+    year.get_by_label("From").fill("2023")
+    year.get_by_label("to").fill("2024")
+    year.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"year_from=2023.*year_to=2024"))
+    for meta in page.locator(".hit .meta").all():
+        assert re.search(r"· 202[34]", meta.inner_text())
+    chips = page.locator(".active-filters .chip")
+    expect(chips).to_have_count(1)
+    expect(chips.first).to_contain_text("Year: 2023–2024")
+
+    page.locator("[data-facet=country]").get_by_role("checkbox", name=re.compile("Germany")).click()
+    expect(chips).to_have_count(2)
+    shot(page, screenshot_dir, "search-1280-chips")
+    chips.filter(has_text="Year").get_by_role("link").click()
+    expect(chips).to_have_count(1)
+    expect(chips.first).to_contain_text("Country: Germany")
+    page.get_by_role("link", name="Clear all filters").click()
+    expect(chips).to_have_count(0)
+    expect(page.locator(".total")).to_contain_text(f"{total} case studies")
+
+
+def test_country_names_in_the_ui_language(open_page):
+    page = open_page("/search?ui_lang=de", locale="de-DE")
+    country = page.locator("[data-facet=country]")
+    expect(country).to_contain_text("Deutschland")
+    expect(country).to_contain_text("Vereinigte Staaten")
+    expect(country.locator("a", has_text=re.compile(r"^\W*DE$"))).to_have_count(0)
