@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from werkzeug.datastructures import MultiDict
+
 from cityexchange.extensions import db
+from cityexchange.services.saved_searches import canonical_query
 from tests.conftest import build_app, make_config
 from tests.factories import make_case_study
 
@@ -76,3 +79,8 @@ def test_country_facet_names_countries_in_the_ui_language(client):
 ])
 def test_bad_range_parameters_answer_400_naming_them(client, query, parameter):
     assert search(client, query, status=400)["error"]["parameter"] == parameter
+
+
+def test_a_saved_search_keeps_the_year_range_as_asked(app):
+    query = canonical_query(MultiDict([("q", "bus"), ("year_from", "2020"), ("co2", "gt-10k")]))
+    assert query == "q=bus&co2=gt-10k&year_from=2020"
