@@ -153,3 +153,47 @@ def test_country_names_in_the_ui_language(open_page):
     expect(country).to_contain_text("Deutschland")
     expect(country).to_contain_text("Vereinigte Staaten")
     expect(country.locator("a", has_text=re.compile(r"^\W*DE$"))).to_have_count(0)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+def test_search_box_suggests_by_keyboard(open_page, screenshot_dir, assert_accessible, viewport):
+    page = open_page("/search", viewport=viewport)
+    box = page.locator("#page-q")
+    expect(box).to_have_attribute("role", "combobox")
+    box.click()
+    page.keyboard.type("hydro")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    listbox = page.locator("#" + box.get_attribute("aria-controls"))
+    expect(listbox.get_by_role("group", name="Topics")
+           .get_by_role("option", name="hydrogen", exact=True)).to_be_visible()
+    expect(listbox.get_by_role("group", name="Case studies")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="suggestions")).to_have_count(1)
+    width = viewport["width"]
+    shot(page, screenshot_dir, f"suggest-{width}")
+    assert document_width(page) <= width
+    assert_accessible(page, f"search box with suggestions open at {width} px")
+
+    page.keyboard.press("ArrowDown")
+    active = box.get_attribute("aria-activedescendant")
+    expect(page.locator(f"#{active}")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(f"#{active}")).to_have_text("hydrogen")
+    page.keyboard.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("ArrowDown")  # opens again on the first option
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?topic=hydrogen$"))
+    expect(page.locator(".chip")).to_contain_text("Topic: hydrogen")
+
+
+def test_search_box_without_javascript_still_searches(open_page):
+    page = open_page("/", javascript=False)
+    page.fill("header input[name=q]", "Wasserstoff")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=Wasserstoff")
+    expect(page.locator(".hit")).not_to_have_count(0)
+
+
+def test_favicon(open_page):
+    page = open_page("/favicon.ico")
+    assert page.url.endswith("/static/favicon.svg")
+    assert "<svg" in page.content()

@@ -1,6 +1,6 @@
 """Pages anyone can read: home, case studies, cities."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -29,6 +29,12 @@ def home():
         .order_by(City.name)
     ).all()
     return render_template("home.html", latest=latest, cities=cities)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico before reading the page's <link rel="icon">.
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/case-studies/<slug>")
