@@ -84,3 +84,29 @@ def test_bad_range_parameters_answer_400_naming_them(client, query, parameter):
 def test_a_saved_search_keeps_the_year_range_as_asked(app):
     query = canonical_query(MultiDict([("q", "bus"), ("year_from", "2020"), ("co2", "gt-10k")]))
     assert query == "q=bus&co2=gt-10k&year_from=2020"
+
+
+def test_only_my_words_drops_the_concepts_other_languages(client):
+    make_case_study("Bus à hydrogène", city="Lyon", language="fr", year=2022,
+                    body="La flotte roule à l'hydrogène.", topics=["hydrogen"])
+    expanded = search(client, "q=Wasserstoff")
+    assert "Bus à hydrogène" in titles(expanded)
+    assert [c["id"] for c in expanded["concepts"]] == ["hydrogen"]
+
+    literal = search(client, "q=Wasserstoff&literal=1")
+    assert "Bus à hydrogène" not in titles(literal)
+    assert literal["concepts"] == []
+
+
+def test_hit_reasons_are_shown_when_the_search_gives_them(app):
+    from flask import render_template_string
+
+    item = {"reasons": ["words", {"kind": "concept", "label": "hydrogen"}, "translation"]}
+    with app.test_request_context("/search"):
+        html = render_template_string(
+            "{% set reason_labels = {'words': 'your words', 'concept': 'concept', "
+            "'translation': 'translation'} %}{% include 'search/_reasons.html' %}", item=item)
+        bare = render_template_string("{% include 'search/_reasons.html' %}", item={})
+    assert "Why it matched:" in html
+    assert "your words" in html and "concept: hydrogen" in html and "translation" in html
+    assert "Why it matched" not in bare

@@ -334,6 +334,10 @@ class SearchParamsSchema(PageParamsSchema):
                 f"results beyond the first {MAX_RESULT_WINDOW} are not served; "
                 "narrow the search with words or filters", "page")
 
+    # "Only my words": search the words as typed, without their concepts' labels in
+    # other languages.
+    literal = fields.Boolean(load_default=False)
+
     @validates_schema
     def _year_range_in_order(self, data, **kwargs):
         if data.get("year_from") and data.get("year_to") and data["year_from"] > data["year_to"]:

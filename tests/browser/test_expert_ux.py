@@ -197,3 +197,22 @@ def test_favicon(open_page):
     page = open_page("/favicon.ico")
     assert page.url.endswith("/static/favicon.svg")
     assert "<svg" in page.content()
+
+
+def test_query_interpretation_and_only_my_words(open_page, screenshot_dir):
+    page = open_page("/search?q=Wasserstoff")
+    note = page.locator(".interpretation")
+    expect(note).to_contain_text("Also searching:")
+    expect(note).to_contain_text("hydrogène")
+    expect(note).to_contain_text("(concept hydrogen)")
+    expect(note).not_to_contain_text("Wasserstoff,")  # the typed word is not "also"
+    expanded = page.locator(".hit").count()
+    shot(page, screenshot_dir, "search-1280-interpretation")
+
+    note.get_by_role("link", name="Only my words").click()
+    page.wait_for_url(re.compile(r"literal=1"))
+    expect(page.locator(".interpretation")).to_contain_text("Searching only your words.")
+    literal = page.locator(".hit").count()
+    assert 0 < literal < expanded  # French and Polish texts no longer match
+    for title in page.locator(".hit-title").all_inner_texts():
+        assert "hydrog" not in title.lower()

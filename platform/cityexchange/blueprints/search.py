@@ -43,6 +43,8 @@ def _facet_presentation(page) -> dict:
         "year_bar_width": search_facets.bar_width(bars),
         "visible_values": search_facets.VISIBLE_VALUES,
         "visible_groups": search_facets.VISIBLE_GROUPS,
+        "also_searching": search_facets.also_searching(page.concepts, get_thesaurus(),
+                                                       page.request.ui_lang, page.request.q),
     }
 
 
@@ -73,11 +75,15 @@ def _search_url_helpers():
         """The search without some parameters (e.g. the year range); page resets to 1."""
         return _search_url(_args_without("page", *names))
 
+    def with_url(name: str, value: str) -> str:
+        """The search with one parameter set (e.g. literal=1); page resets to 1."""
+        return _search_url(_args_without("page", name) + [(name, value)])
+
     def year_url(year: int) -> str:
         """Just this year: a one-year range that replaces any other year choice."""
         return _search_url(_args_without("page", "year", "year_from", "year_to")
                            + [("year_from", str(year)), ("year_to", str(year))])
 
     return {"facet_url": facet_url, "page_url": page_url, "clear_filters_url": clear_filters_url,
-            "without_url": without_url, "year_url": year_url,
+            "without_url": without_url, "year_url": year_url, "with_url": with_url,
             "facet_names": FACETS, "range_names": ("year_from", "year_to")}

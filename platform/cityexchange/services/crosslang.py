@@ -92,7 +92,9 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
                 text: str | None = None, fuzzy: bool = False) -> tuple[SearchQuery, Explanation]:
     """The SearchQuery for a request (its text, or `text` instead), and what it tries."""
     text = search_request.q if text is None else text
-    expanded = expand(text, thesaurus) if text.strip() else None
+    # literal ("only my words"): no thesaurus expansion across languages.
+    literal = getattr(search_request, "literal", False)
+    expanded = expand(text, thesaurus) if text.strip() and not literal else None
     query = SearchQuery(
         text=text, filters=search_request.filters, page=search_request.page,
         per_page=search_request.per_page, sort=search_request.sort,

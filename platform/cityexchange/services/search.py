@@ -43,6 +43,8 @@ class SearchRequest:
     # The year range as asked (filters["year"] already holds its years).
     year_from: int | None = None
     year_to: int | None = None
+    # Only the words typed, without the thesaurus concepts they name.
+    literal: bool = False
 
     @property
     def has_year_range(self) -> bool:
@@ -120,7 +122,7 @@ def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchReq
     Unknown parameters are ignored; facet parameters may repeat.
     """
     raw = {key: args.get(key) for key in ("q", "page", "per_page", "sort", "ui_lang",
-                                          "year_from", "year_to")
+                                          "year_from", "year_to", "literal")
            if key in args}
     raw.update({name: args.getlist(name) for name in FACETS if name in args})
     params = load_params(SearchParamsSchema(), raw)
@@ -138,6 +140,7 @@ def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchReq
         filters=filters,
         year_from=params["year_from"],
         year_to=params["year_to"],
+        literal=params["literal"],
     )
 
 

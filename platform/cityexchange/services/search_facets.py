@@ -95,3 +95,31 @@ def bar_width(bars: list[Bar], width: float = 220) -> float:
         return 0
     slots = bars[-1].year - bars[0].year + 1
     return round(max(1.0, width / slots - 2), 2)
+
+
+@dataclass(frozen=True)
+class AlsoSearching:
+    """A concept the query named, and some of its labels in the other languages."""
+
+    id: str
+    label: str
+    others: tuple[str, ...]
+    more: bool
+
+
+def also_searching(concepts, thesaurus: Thesaurus, ui_lang: str, typed: str = "",
+                   limit: int = 4) -> list[AlsoSearching]:
+    """For "Also searching: Wasserstoff, hydrogène, wodór… (concept hydrogen)"; labels that
+    are what the reader typed are left out."""
+    typed = typed.casefold()
+    found = []
+    for ref in concepts:
+        concept = thesaurus.get(ref.id)
+        if concept is None:
+            continue
+        shown = concept.label(ui_lang).casefold()
+        others = list(dict.fromkeys(label for language, label in concept.pref.items()
+                                    if language != ui_lang and label.casefold() != shown
+                                    and label.casefold() not in typed))
+        found.append(AlsoSearching(ref.id, ref.label, tuple(others[:limit]), len(others) > limit))
+    return found
