@@ -216,3 +216,58 @@ def test_query_interpretation_and_only_my_words(open_page, screenshot_dir):
     assert 0 < literal < expanded  # French and Polish texts no longer match
     for title in page.locator(".hit-title").all_inner_texts():
         assert "hydrog" not in title.lower()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+def test_city_directory_filters_by_country_size_and_theme(open_page, screenshot_dir,
+                                                          assert_accessible, viewport):
+    page = open_page("/", viewport=viewport)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cities").click()
+    page.wait_for_url("**/cities")
+    cards = page.locator(".city-card")
+    everyone = cards.count()
+    assert everyone >= 10
+    expect(cards.filter(has_text="Dortmund")).to_contain_text(re.compile(r"\d+ case studies"))
+    width = viewport["width"]
+    assert document_width(page) <= width
+    shot(page, screenshot_dir, f"cities-{width}")
+    assert_accessible(page, f"/cities at {width} px")
+
+    page.get_by_label("Country").select_option(label="Germany")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"country=DE"))
+    expect(cards).to_have_count(2)  # Dortmund and Essen
+    expect(cards.first).to_contain_text("Germany")
+    page.get_by_label("Theme").select_option(label="hydrogen")
+    page.get_by_role("button", name="Show").click()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Dortmund")
+
+
+def test_topic_tree_in_the_ui_language_with_counts(open_page, screenshot_dir, assert_accessible):
+    page = open_page("/topics?ui_lang=de", locale="de-DE")
+    tree = page.locator(".topic-tree")
+    branch = tree.locator(".topic-branch", has=page.locator("h2", has_text="Energiewende"))
+    expect(branch).to_have_count(1)
+    expect(branch.locator("li", has_text="Wasserstoff").first).to_contain_text(re.compile(r"\d"))
+    shot(page, screenshot_dir, "topics-1280-de")
+    assert_accessible(page, "/topics in German")
+    branch.get_by_role("link", name="Wasserstoff", exact=True).click()
+    page.wait_for_url("**/search?topic=hydrogen")
+    expect(page.locator(".hit")).not_to_have_count(0)
+
+
+def test_language_switch_keeps_path_query_and_filters(open_page):
+    page = open_page("/search?q=bus&country=DE&year_from=2020")
+    page.get_by_role("link", name="DE", exact=True).click()
+    page.wait_for_url(re.compile(r"/search\?q=bus&country=DE&year_from=2020&ui_lang=de$"))
+    expect(page.locator("h1")).to_have_text("Fallstudien durchsuchen")
+    expect(page.locator(".chip")).to_have_count(2)
+    expect(page.locator("#page-q")).to_have_value("bus")
+
+
+@pytest.mark.parametrize("path", ["/", "/api/docs", "/case-studies/dortmund-h2-bus-depot",
+                                  "/cities/dortmund", "/partnerships", "/collections"])
+def test_page_types_pass_axe(open_page, assert_accessible, path):
+    page = open_page(path)
+    assert_accessible(page, path)

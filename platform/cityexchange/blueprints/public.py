@@ -1,5 +1,7 @@
 """Pages anyone can read: home, case studies, cities."""
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from sqlalchemy import func, select
@@ -7,6 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City
+from cityexchange.errors import ApiError
+from cityexchange.services.directory import city_directory, topic_tree
 from cityexchange.services.related import similar_case_studies
 from cityexchange.thesaurus import get_thesaurus
 
@@ -49,6 +53,21 @@ def case_study(slug):
                            related=similar_case_studies(case_study, str(get_locale())))
 
 
+@bp.get("/cities")
+def cities():
+    try:
+        directory = city_directory(request.args, get_thesaurus(), str(get_locale()))
+    except ApiError as error:
+        abort(400, description=error.message)
+    return render_template("directory/cities.html", directory=directory)
+
+
+@bp.get("/topics")
+def topics():
+    return render_template("directory/topics.html",
+                           tree=topic_tree(get_thesaurus(), str(get_locale())))
+
+
 @bp.get("/cities/<slug>")
 def city(slug):
     city = db.session.scalar(select(City).where(City.slug == slug))
@@ -68,4 +87,9 @@ def _topic_labels():
         """A topic's thesaurus label in the UI language (free words stay as they are)."""
         return get_thesaurus().label(concept_id, str(get_locale()))
 
-    return {"topic_label": topic_label}
+    def language_switch_url(language: str) -> str:
+        """This page in another UI language: the same path, query and filters."""
+        pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "ui_lang"]
+        return request.path + "?" + urlencode(pairs + [("ui_lang", language)])
+
+    return {"topic_label": topic_label, "language_switch_url": language_switch_url}
