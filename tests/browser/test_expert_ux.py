@@ -271,3 +271,33 @@ def test_language_switch_keeps_path_query_and_filters(open_page):
 def test_page_types_pass_axe(open_page, assert_accessible, path):
     page = open_page(path)
     assert_accessible(page, path)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+def test_home_offers_topics_and_latest_in_the_readers_language(open_page, screenshot_dir,
+                                                               viewport):
+    page = open_page("/?ui_lang=en", viewport=viewport)
+    tiles = page.locator(".topic-tiles a")
+    expect(tiles.filter(has_text="energy transition")).to_have_count(1)
+    translated = page.locator(".card", has=page.locator(".badge.translated"))
+    expect(translated.first).to_be_visible()
+    expect(translated.first).to_have_attribute("lang", "en")
+    expect(translated.first.locator(".badge.translated")).to_contain_text("Translated from")
+    width = viewport["width"]
+    assert document_width(page) <= width
+    shot(page, screenshot_dir, f"home-{width}")
+    tiles.filter(has_text="energy transition").click()
+    page.wait_for_url("**/search?topic=energy-transition")
+
+
+def test_case_study_fact_box_without_repeated_results(open_page, screenshot_dir):
+    page = open_page("/case-studies/dortmund-h2-bus-depot")
+    box = page.locator(".case-study .outcomes")
+    for label in ("Project status", "Funding programme", "Budget", "CO₂ reduction",
+                  "Partner cities"):
+        expect(box.locator("dt", has_text=label)).to_have_count(1)
+    expect(box.get_by_role("link", name="Pittsburgh")).to_be_visible()
+    # The body's "Ergebnisse" already says the measured results: not shown twice.
+    expect(page.get_by_text("Measured results")).to_have_count(0)
+    assert box.bounding_box()["y"] < page.locator(".case-study .body").first.bounding_box()["y"]
+    shot(page, screenshot_dir, "case-study-1280")

@@ -22,7 +22,7 @@ def home():
     latest = db.session.scalars(
         select(CaseStudy)
         .where(CaseStudy.status == "published")
-        .options(selectinload(CaseStudy.city))
+        .options(selectinload(CaseStudy.city), selectinload(CaseStudy.translations))
         .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
         .limit(8)
     ).all()
@@ -32,7 +32,8 @@ def home():
         .group_by(City.id)
         .order_by(City.name)
     ).all()
-    return render_template("home.html", latest=latest, cities=cities)
+    return render_template("home.html", latest=latest, cities=cities,
+                           topics=topic_tree(get_thesaurus(), str(get_locale())))
 
 
 @bp.get("/favicon.ico")

@@ -100,6 +100,15 @@ def search_facets(case_study: CaseStudy) -> dict[str, tuple[str, ...]]:
     return facets
 
 
+def repeats_text(part: str, whole: str) -> bool:
+    """True when `part` stands word for word in `whole` (spacing and Markdown marks aside):
+    measured results that the body already says need not be shown twice."""
+    def words(text: str) -> str:
+        return " ".join(re.sub(r"[#*_>`-]+", " ", text or "").split()).casefold()
+    part_words = words(part)
+    return bool(part_words) and part_words in words(whole)
+
+
 def tonnes(value: float) -> str:
     """1250.0 -> "1,250"; 12.5 -> "12.5" (one decimal at most)."""
     return f"{value:,.1f}".removesuffix(".0")
