@@ -301,3 +301,29 @@ def test_case_study_fact_box_without_repeated_results(open_page, screenshot_dir)
     expect(page.get_by_text("Measured results")).to_have_count(0)
     assert box.bounding_box()["y"] < page.locator(".case-study .body").first.bounding_box()["y"]
     shot(page, screenshot_dir, "case-study-1280")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+def test_charts_of_the_results_and_of_a_city_with_tables(open_page, screenshot_dir,
+                                                         assert_accessible, viewport):
+    page = open_page("/search?country=DE", viewport=viewport)
+    total = int(re.match(r"\d+", page.locator(".total").inner_text()).group())
+    page.get_by_text("Charts of these results").click()
+    per_year = page.get_by_role("figure", name="Case studies per year")
+    expect(per_year.locator("svg rect")).not_to_have_count(0)
+    per_year.get_by_text("Show as a table").click()
+    counts = [int(c) for c in per_year.locator("tbody td").all_inner_texts()]
+    assert sum(counts) == total  # every German case study has a year
+    expect(page.get_by_role("figure", name="Case studies per topic")).to_be_visible()
+    width = viewport["width"]
+    assert document_width(page) <= width
+    shot(page, screenshot_dir, f"search-{width}-charts")
+    assert_accessible(page, f"search charts at {width} px")
+
+    page.goto("/cities/dortmund")
+    chart = page.get_by_role("figure", name="Case studies by topic")
+    chart.get_by_text("Show as a table").click()
+    first = chart.locator("tbody tr").first
+    first.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/search\?city=Dortmund&topic="))
+    expect(page.locator(".hit")).not_to_have_count(0)

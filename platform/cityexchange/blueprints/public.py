@@ -1,15 +1,17 @@
 """Pages anyone can read: home, case studies, cities."""
 
+from collections import Counter
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City
 from cityexchange.errors import ApiError
+from cityexchange.services.charts import bar_chart
 from cityexchange.services.directory import city_directory, topic_tree
 from cityexchange.services.related import similar_case_studies
 from cityexchange.thesaurus import get_thesaurus
@@ -79,7 +81,18 @@ def city(slug):
         .where(CaseStudy.city_id == city.id, CaseStudy.status == "published")
         .order_by(CaseStudy.year.desc(), CaseStudy.title)
     ).all()
-    return render_template("city.html", city=city, case_studies=case_studies)
+    return render_template("city.html", city=city, case_studies=case_studies,
+                           topic_chart=_city_topic_chart(city, case_studies))
+
+
+def _city_topic_chart(city, case_studies):
+    """The city's case studies by topic (their topics and found concepts)."""
+    counts = Counter(t for cs in case_studies for t in set(cs.topics or []) | set(cs.concepts or []))
+    thesaurus, ui_lang = get_thesaurus(), str(get_locale())
+    return bar_chart("chart-city-topics", gettext("Case studies by topic"), [
+        (thesaurus.label(topic, ui_lang), count,
+         url_for("search.search_page", city=city.name, topic=topic))
+        for topic, count in counts.most_common()])
 
 
 @bp.app_context_processor

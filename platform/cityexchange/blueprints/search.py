@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from cityexchange.errors import ApiError
 from cityexchange.services import search as search_service
-from cityexchange.services import search_facets
+from cityexchange.services import charts, search_facets
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, EngineUnavailable
 
@@ -43,9 +43,26 @@ def _facet_presentation(page) -> dict:
         "year_bar_width": search_facets.bar_width(bars),
         "visible_values": search_facets.VISIBLE_VALUES,
         "visible_groups": search_facets.VISIBLE_GROUPS,
+        "charts": _result_charts(page),
         "also_searching": search_facets.also_searching(page.concepts, get_thesaurus(),
                                                        page.request.ui_lang, page.request.q),
     }
+
+
+def _result_charts(page) -> list:
+    """Case studies per year and per topic for the current result set."""
+    years = sorted((o for o in page.facets.get("year", []) if o.value.isdigit()
+                    and (o.selected or "year" not in page.request.filters)),
+                   key=lambda o: o.value)
+    keep = _args_without("page", "year", "year_from", "year_to")
+    per_year = charts.bar_chart("chart-years", _("Case studies per year"), [
+        (o.value, o.count, _search_url(keep + [("year_from", o.value), ("year_to", o.value)]))
+        for o in years])
+    topics = sorted(page.facets.get("topic", []), key=lambda o: -o.count)
+    with_topic = _args_without("page", "topic")
+    per_topic = charts.bar_chart("chart-topics", _("Case studies per topic"), [
+        (o.label, o.count, _search_url(with_topic + [("topic", o.value)])) for o in topics])
+    return [chart for chart in (per_year, per_topic) if chart]
 
 
 def _search_url(items: list[tuple[str, str]]) -> str:
