@@ -18,6 +18,10 @@ FACETS: tuple[str, ...] = (
     # and funding programme; SearchDocument.extra_facets carries them.
     "status",
     "funding",
+    # Range facets in fixed bands (keyword values such as "1m-10m"): the budget band
+    # and the CO2 savings band (tonnes per year) of a case study.
+    "budget",
+    "co2",
 )
 SORTS = ("relevance", "newest")
 MAX_PER_PAGE = 100

@@ -41,11 +41,11 @@ def text_of(response) -> str:
 
 
 def facet_headings(html: str) -> list[str]:
-    return re.findall(r'<section class="facet"[^>]*>\s*<h2>([^<]+)</h2>', html)
+    return re.findall(r'<details class="facet"[^>]*>\s*<summary><h2>([^<]+)</h2>', html)
 
 
 def topic_labels(html: str) -> list[str]:
-    section = html.split('data-facet="topic"')[1].split("</section>")[0]
+    section = html.split('data-facet="topic"')[1].split('data-facet="language"')[0]
     return [label.strip() for label in re.findall(r"[☐☑] ([^<]+)</a>", section)]
 
 

@@ -438,8 +438,8 @@ def test_an_unknown_status_is_a_400_naming_the_parameter(client, app):
 def test_search_page_shows_the_outcome_facets(engine_client, outcomes):
     page = main(engine_client.get("/search?funding=Just+Transition+Fund"))
 
-    assert re.search(r'data-facet="status">\s*<h2>Project status</h2>', page)
-    assert re.search(r'data-facet="funding">\s*<h2>Funding programme</h2>', page)
+    assert re.search(r'data-facet="status"[^>]*>\s*<summary><h2>Project status</h2>', page)
+    assert re.search(r'data-facet="funding"[^>]*>\s*<summary><h2>Funding programme</h2>', page)
     assert "Funding programme: Just Transition Fund" in page  # the active filter chip
     assert "Depot three" in page and "Depot one" not in page
 

@@ -20,6 +20,8 @@ STATUSES = ("draft", "submitted", "published")
 # Outcome fields of a case study (not the workflow STATUSES above).
 PROJECT_STATUSES = ("planned", "running", "completed")
 BUDGET_RANGES = ("lt-100k", "100k-1m", "1m-10m", "gt-10m")
+# CO2 savings bands (tonnes per year) of the `co2` search facet, smallest first.
+CO2_BANDS = ("lt-100", "100-1k", "1k-10k", "gt-10k")
 
 
 class User(UserMixin, db.Model):

@@ -16,7 +16,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from cityexchange.models import BUDGET_RANGES, PROJECT_STATUSES
+from cityexchange.models import BUDGET_RANGES, CO2_BANDS, PROJECT_STATUSES
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
 from cityexchange.services.tagging import unknown_concepts
@@ -324,6 +324,10 @@ class LocalizedPageParamsSchema(PageParamsSchema):
     ui_lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGE_CHOICES))
 
 
+# Bounds of the year range filter: it becomes one term per year in the engines.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
 class SearchParamsSchema(PageParamsSchema):
     """GET /api/v1/search and the /search page: query string parameters.
 
@@ -343,6 +347,15 @@ class SearchParamsSchema(PageParamsSchema):
     status = _filter_values(validate.OneOf(
         PROJECT_STATUSES, error=f"use one of: {', '.join(PROJECT_STATUSES)}"))
     funding = _filter_values()
+    # Range facets in fixed bands, smallest first.
+    budget = _filter_values(validate.OneOf(
+        BUDGET_RANGES, error=f"use one of: {', '.join(BUDGET_RANGES)}"))
+    co2 = _filter_values(validate.OneOf(CO2_BANDS, error=f"use one of: {', '.join(CO2_BANDS)}"))
+    # Year as a from–to range (either end may be left open); it narrows `year`.
+    year_from = fields.Integer(load_default=None, validate=validate.Range(
+        min=YEAR_MIN, max=YEAR_MAX, error=f"use a year from {YEAR_MIN} to {YEAR_MAX}"))
+    year_to = fields.Integer(load_default=None, validate=validate.Range(
+        min=YEAR_MIN, max=YEAR_MAX, error=f"use a year from {YEAR_MIN} to {YEAR_MAX}"))
 
     @validates_schema
     def _within_window(self, data, **kwargs):
@@ -350,6 +363,15 @@ class SearchParamsSchema(PageParamsSchema):
             raise ValidationError(
                 f"results beyond the first {MAX_RESULT_WINDOW} are not served; "
                 "narrow the search with words or filters", "page")
+
+    # "Only my words": search the words as typed, without their concepts' labels in
+    # other languages.
+    literal = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _year_range_in_order(self, data, **kwargs):
+        if data.get("year_from") and data.get("year_to") and data["year_from"] > data["year_to"]:
+            raise ValidationError("year_to must not be before year_from", "year_to")
 
     @post_load
     def _dedupe(self, data, **kwargs):

@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -92,13 +93,43 @@ def page(browser, live_server):
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory):
-    """Where each scenario leaves its screenshot; CITYEX_SCREENSHOT_DIR keeps them."""
-    kept = os.environ.get("CITYEX_SCREENSHOT_DIR")
-    if kept:
-        os.makedirs(kept, exist_ok=True)
-        return kept
-    return str(tmp_path_factory.mktemp("screenshots"))
+def screenshot_dir():
+    """Where each scenario leaves its screenshot: test-artifacts/screenshots (git-ignored),
+    or CITYEX_SCREENSHOT_DIR."""
+    kept = os.environ.get("CITYEX_SCREENSHOT_DIR") or str(ARTIFACTS / "screenshots")
+    os.makedirs(kept, exist_ok=True)
+    return kept
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# axe-core from npm (tests/browser/npm/package.json), installed by tools/run-tests.
+AXE_JS = Path(__file__).resolve().parent / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.exists():
+        pytest.fail("axe-core is not installed: run tools/run-tests, or "
+                    "npm ci --prefix tests/browser/npm", pytrace=False)
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def assert_accessible(axe_source):
+    """Run axe-core (WCAG 2.1 A/AA rules) on the page as it is; fail on any serious or
+    critical violation, naming the rule and the elements."""
+    def check(page, what: str = ""):
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("""() => axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
+                                            'best-practice']}})""")
+        bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        report = "\n".join(
+            f"{v['impact']} {v['id']}: {v['help']} — "
+            + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+            for v in bad)
+        assert not bad, f"axe-core on {what or page.url}:\n{report}"
+    return check
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from cityexchange.services.outcomes import (
     budget_label,
     funding_programmes,
     project_status_label,
+    repeats_text,
     time_span,
     tonnes,
 )
@@ -90,4 +91,5 @@ def _network_helpers():
         "time_span": time_span,
         "funding_programmes": funding_programmes,
         "tonnes": tonnes,
+        "repeats_text": repeats_text,
     }

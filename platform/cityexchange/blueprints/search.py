@@ -4,9 +4,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from cityexchange.errors import ApiError
 from cityexchange.services import search as search_service
+from cityexchange.services import charts, search_facets
+from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, EngineUnavailable
 
 bp = Blueprint("search", __name__)
@@ -25,7 +28,41 @@ def search_page():
         page = search_service.search(search_request)
     except EngineUnavailable:
         return render_template("search.html", page=None, engine_down=True, q=q), 503
-    return render_template("search.html", page=page, q=search_request.q)
+    return render_template("search.html", page=page, q=search_request.q,
+                           **_facet_presentation(page))
+
+
+def _facet_presentation(page) -> dict:
+    """Topics grouped under their broader concept and the year histogram."""
+    bars = search_facets.year_histogram(page.facets.get("year", []))
+    return {
+        "topic_groups": search_facets.topic_groups(
+            page.facets.get("topic", []), get_thesaurus(), page.request.ui_lang,
+            _("Other topics")),
+        "year_bars": bars,
+        "year_bar_width": search_facets.bar_width(bars),
+        "visible_values": search_facets.VISIBLE_VALUES,
+        "visible_groups": search_facets.VISIBLE_GROUPS,
+        "charts": _result_charts(page),
+        "also_searching": search_facets.also_searching(page.concepts, get_thesaurus(),
+                                                       page.request.ui_lang, page.request.q),
+    }
+
+
+def _result_charts(page) -> list:
+    """Case studies per year and per topic for the current result set."""
+    years = sorted((o for o in page.facets.get("year", []) if o.value.isdigit()
+                    and (o.selected or "year" not in page.request.filters)),
+                   key=lambda o: o.value)
+    keep = _args_without("page", "year", "year_from", "year_to")
+    per_year = charts.bar_chart("chart-years", _("Case studies per year"), [
+        (o.value, o.count, _search_url(keep + [("year_from", o.value), ("year_to", o.value)]))
+        for o in years])
+    topics = sorted(page.facets.get("topic", []), key=lambda o: -o.count)
+    with_topic = _args_without("page", "topic")
+    per_topic = charts.bar_chart("chart-topics", _("Case studies per topic"), [
+        (o.label, o.count, _search_url(with_topic + [("topic", o.value)])) for o in topics])
+    return [chart for chart in (per_year, per_topic) if chart]
 
 
 def _search_url(items: list[tuple[str, str]]) -> str:
@@ -51,5 +88,19 @@ def _search_url_helpers():
         return _search_url([(k, v) for k, v in request.args.items(multi=True)
                             if k in ("q", "sort")])
 
+    def without_url(*names: str) -> str:
+        """The search without some parameters (e.g. the year range); page resets to 1."""
+        return _search_url(_args_without("page", *names))
+
+    def with_url(name: str, value: str) -> str:
+        """The search with one parameter set (e.g. literal=1); page resets to 1."""
+        return _search_url(_args_without("page", name) + [(name, value)])
+
+    def year_url(year: int) -> str:
+        """Just this year: a one-year range that replaces any other year choice."""
+        return _search_url(_args_without("page", "year", "year_from", "year_to")
+                           + [("year_from", str(year)), ("year_to", str(year))])
+
     return {"facet_url": facet_url, "page_url": page_url, "clear_filters_url": clear_filters_url,
-            "facet_names": FACETS}
+            "without_url": without_url, "year_url": year_url, "with_url": with_url,
+            "facet_names": FACETS, "range_names": ("year_from", "year_to")}

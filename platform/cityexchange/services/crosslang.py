@@ -100,11 +100,14 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
     """The SearchQuery for a request (its text, or `text` instead), and what it tries."""
     text = search_request.q if text is None else text
     browse = not text.strip()
-    concepts = () if browse else tuple(c for c in recognise(text, thesaurus) if c in thesaurus)
+    # literal ("only my words"): the words typed only, no concepts, no similar meaning.
+    literal = getattr(search_request, "literal", False)
+    concepts = () if browse or literal else tuple(
+        c for c in recognise(text, thesaurus) if c in thesaurus)
     narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
                      if other in thesaurus and other not in concepts)
     vector = None
-    if embedder is not None and not browse and tokenize(text):
+    if embedder is not None and not browse and not literal and tokenize(text):
         vector = to_bytes(embedder.embed_query(text[:MAX_EMBEDDED_CHARS]))
     query = SearchQuery(
         text=text, filters=search_request.filters, page=search_request.page,

@@ -29,7 +29,7 @@ NEW_COUNT_WINDOW = 100
 FIRST_LOOK = 10
 NAME_MAX = 100
 QUERY_MAX = 4_000
-SEARCH_PARAMETERS = ("q", "sort", *FACETS)
+SEARCH_PARAMETERS = ("q", "sort", *FACETS, "year_from", "year_to")
 TOO_LONG = "This search is too long to save; use fewer words or filters."
 
 
@@ -51,7 +51,11 @@ def canonical_query(args: MultiDict) -> str:
     pairs = [("q", request.q)] if request.q else []
     if "sort" in kept:
         pairs.append(("sort", request.sort))
-    pairs += [(name, value) for name in FACETS for value in request.filters.get(name, ())]
+    ranged = request.has_year_range  # a range is kept as asked, not as its years
+    pairs += [(name, value) for name in FACETS for value in request.filters.get(name, ())
+              if not (ranged and name == "year")]
+    pairs += [(name, str(value)) for name, value in (("year_from", request.year_from),
+                                                     ("year_to", request.year_to)) if value]
     return urlencode(pairs)
 
 

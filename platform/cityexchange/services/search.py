@@ -16,15 +16,21 @@ from werkzeug.datastructures import MultiDict
 
 from cityexchange.errors import ApiError, SearchUnavailable
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, City, Collection, Partnership, Translation
-from cityexchange.schemas import SearchParamsSchema
+from cityexchange.models import (
+    BUDGET_RANGES, CO2_BANDS, CaseStudy, City, Collection, Partnership, Translation)
+from cityexchange.schemas import YEAR_MAX, YEAR_MIN, SearchParamsSchema
 from cityexchange.search_engine import get_engine
 from cityexchange.services import crosslang
 from cityexchange.services.embeddings import get_embedder
-from cityexchange.services.outcomes import project_status_label
+from cityexchange.services.outcomes import budget_label, co2_label, project_status_label
+from cityexchange.services.search_facets import country_name
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, EngineUnavailable, QueryError
 from indexer.analysis import LANGUAGE_NAMES, fold
+
+
+# The range facets' bands, smallest first.
+RANGE_BANDS = {"budget": BUDGET_RANGES, "co2": CO2_BANDS}
 
 
 @dataclass
@@ -35,6 +41,15 @@ class SearchRequest:
     sort: str
     ui_lang: str
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The year range as asked (filters["year"] already holds its years).
+    year_from: int | None = None
+    year_to: int | None = None
+    # Only the words typed, without the thesaurus concepts they name.
+    literal: bool = False
+
+    @property
+    def has_year_range(self) -> bool:
+        return self.year_from is not None or self.year_to is not None
 
 
 @dataclass
@@ -102,19 +117,43 @@ def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchReq
 
     Unknown parameters are ignored; facet parameters may repeat.
     """
-    raw = {key: args.get(key) for key in ("q", "page", "per_page", "sort", "ui_lang")
+    raw = {key: args.get(key) for key in ("q", "page", "per_page", "sort", "ui_lang",
+                                          "year_from", "year_to", "literal")
            if key in args}
     raw.update({name: args.getlist(name) for name in FACETS if name in args})
     params = load_params(SearchParamsSchema(), raw)
     q = params["q"]
+    filters = {name: tuple(params[name]) for name in FACETS if params[name]}
+    years = year_range_filter(filters.get("year", ()), params["year_from"], params["year_to"])
+    if years:
+        filters["year"] = years
     return SearchRequest(
         q=q,
         page=params["page"],
         per_page=params["per_page"],
         sort=params["sort"] or ("relevance" if q else "newest"),
         ui_lang=params["ui_lang"] or default_ui_lang,
-        filters={name: tuple(params[name]) for name in FACETS if params[name]},
+        filters=filters,
+        year_from=params["year_from"],
+        year_to=params["year_to"],
+        literal=params["literal"],
     )
+
+
+def year_range_filter(years: tuple[str, ...], year_from: int | None,
+                      year_to: int | None) -> tuple[str, ...]:
+    """The `year` filter values for a from–to range: one term per year, so both engines
+    filter a range with the keyword facet they already have; chosen years narrow it."""
+    if year_from is None and year_to is None:
+        return years
+    low, high = year_from or YEAR_MIN, year_to or YEAR_MAX
+    in_range = tuple(str(y) for y in range(low, high + 1))
+    if not years:
+        return in_range
+    chosen = tuple(y for y in years if low <= int(y) <= high)
+    if not chosen:
+        raise ApiError(f"year: {', '.join(years)} is outside year_from–year_to", "year")
+    return chosen
 
 
 def search(request: SearchRequest) -> SearchPage:
@@ -131,10 +170,21 @@ def search(request: SearchRequest) -> SearchPage:
     labels = FacetLabels(request.ui_lang)
     facets = {name: _facet_options(name, values, request, labels)
               for name, values in result.facets.items()}
-    active = [ActiveFilter(name, value, labels.label(name, value))
-              for name, values in request.filters.items() for value in values]
+    active = active_filters(request, labels)
     return SearchPage(request=request, total=result.total, items=items, facets=facets,
                       active_filters=active, **explanation.page_fields())
+
+
+def active_filters(request: SearchRequest, labels: FacetLabels) -> list[ActiveFilter]:
+    """One chip per selected value; a year range is one chip ("2019–2022"), not its years."""
+    ranged = request.has_year_range
+    active = [ActiveFilter(name, value, labels.label(name, value))
+              for name, values in request.filters.items() for value in values
+              if not (ranged and name == "year")]
+    if ranged:
+        span = f"{request.year_from or ''}–{request.year_to or ''}"
+        active.append(ActiveFilter("year_range", span, span))
+    return active
 
 
 def _facet_options(name: str, values, request: SearchRequest,
@@ -144,8 +194,12 @@ def _facet_options(name: str, values, request: SearchRequest,
     options = [FacetOption(v.value, labels.label(name, v.value), v.count, v.value in selected)
                for v in values]
     listed = {option.value for option in options}
-    options += [FacetOption(value, labels.label(name, value), 0, True)
-                for value in selected if value not in listed]
+    if not (name == "year" and request.has_year_range):  # a range's empty years stay out
+        options += [FacetOption(value, labels.label(name, value), 0, True)
+                    for value in selected if value not in listed]
+    if name in RANGE_BANDS:  # range facets read smallest band first
+        order = RANGE_BANDS[name]
+        options.sort(key=lambda o: order.index(o.value) if o.value in order else len(order))
     return options
 
 
@@ -176,6 +230,12 @@ class FacetLabels:
             return self._titles(facet).get(value, value)
         if facet == "status":
             return project_status_label(value, self.ui_lang)
+        if facet == "country":
+            return country_name(value, self.ui_lang)
+        if facet == "budget":
+            return budget_label(value)
+        if facet == "co2":
+            return co2_label(value)
         return value
 
     def _titles(self, facet: str) -> dict[str, str]:
