@@ -26,7 +26,8 @@ def main():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve, demo, import_command, index, indexer, user, initdb, concepts):
+    for command in (serve, demo, import_command, index, indexer, user, initdb, concepts, mail,
+                    alerts):
         app.cli.add_command(command)
 
 
@@ -172,6 +173,56 @@ def concepts_detect():
 
     changed, total = detect_all()
     click.echo(f"concepts found again in {total} case studies; {changed} changed")
+
+
+@click.group()
+def mail():
+    """Outgoing e-mail."""
+
+
+@mail.command("send")
+@with_appcontext
+def mail_send():
+    """Send the queued e-mails (for cron); what cannot be sent now stays queued.
+
+    Exit code 2 when the SMTP server could not be reached (the mails wait).
+    """
+    from cityexchange.services.mail import MailConfigError, send_queued
+
+    try:
+        report = send_queued()
+    except MailConfigError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"mail: {report.sent} sent, {report.failed} refused for good, "
+               f"{report.deferred} still queued")
+    if report.error:
+        click.echo(f"SMTP server unavailable: {report.error}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def alerts():
+    """E-mail alerts of saved searches."""
+
+
+@alerts.command("send")
+@with_appcontext
+def alerts_send():
+    """Queue the daily and weekly digests that are due (for cron), then send the queue."""
+    from cityexchange.services.alerts import send_due_digests
+    from cityexchange.services.mail import MailConfigError, send_queued
+
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        queued = send_due_digests()
+    click.echo(f"alerts: {queued} digests queued")
+    try:
+        report = send_queued()
+    except MailConfigError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"mail: {report.sent} sent, {report.failed} refused for good, "
+               f"{report.deferred} still queued")
 
 
 @click.group()
