@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(network.bp)
     _register_curation_and_feeds(app)
+    _register_messages_and_alerts(app)
 
 
 def _register_curation_and_feeds(app: Flask) -> None:
@@ -29,3 +30,10 @@ def _register_curation_and_feeds(app: Flask) -> None:
 
     for blueprint in (feeds.bp, saved_searches.bp, export.bp, admin_users.bp):
         app.register_blueprint(blueprint)
+
+
+def _register_messages_and_alerts(app: Flask) -> None:
+    """“Ask this city” and the e-mail alerts of saved searches."""
+    from cityexchange.blueprints import messages
+
+    app.register_blueprint(messages.bp)

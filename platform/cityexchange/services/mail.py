@@ -16,6 +16,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -32,6 +33,14 @@ BATCH_SIZE = 200
 
 class MailConfigError(ValueError):
     """The MAIL_* settings cannot work (e.g. an unknown MAIL_TLS)."""
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL on PUBLIC_URL, for links in e-mails (made in requests and by cron)."""
+    parts = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                       url_scheme=parts.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_mail(to_address: str, subject: str, body: str, *, reply_to: str = "",
