@@ -19,10 +19,12 @@ import pytest
 from sqlalchemy import select
 
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, City, CityMessage, Collection, User
+from cityexchange.models import CaseStudy, City, CityMessage, Collection, SavedSearch, User
 from cityexchange.schemas import ContactInputSchema
 from cityexchange.services import collections as collections_service
+from cityexchange.services import alerts as alerts_service
 from cityexchange.services import messages as messages_service
+from cityexchange.services import saved_searches as saved_searches_service
 from cityexchange.services.collections import CollectionInputSchema
 from cityexchange.services.network import save_contact
 from cityexchange.settings import ROOT
@@ -40,6 +42,7 @@ SECTIONS = {
     "User accounts": ("user", ACTIONS, ROLES),
     "Questions to city A": ("question", ("ask", "read", "volume"),
                             (*ROLES[:3], CONTACT, *ROLES[3:])),
+    "E-mail alerts": ("alert", ("own alert", "another's alert", "unsubscribe"), ROLES),
 }
 OK, LOGIN = "yes", "log in"
 PASSWORD = "correct horse battery"
@@ -86,6 +89,7 @@ class World:
     target_user_id: int
     contact_id: int
     asker_id: int
+    emails: dict
 
     def context(self):
         return self.app.app_context()
@@ -117,7 +121,7 @@ def world(tmp_path_factory):
         clients[role] = app.test_client()
         response = clients[role].post("/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 302, response.data
-    yield World(app, clients, city_a, target, contact, asker)
+    yield World(app, clients, city_a, target, contact, asker, emails)
     app.extensions["search_engine"].close()
 
 
@@ -315,7 +319,48 @@ def question_volume(world: World, client):
     return response, response.status_code == 200 and 'data-city="dortmund"' in body
 
 
+# -- e-mail alerts -----------------------------------------------------------------------------
+
+def _saved_search(world: World, user_id: int, alert: str | None = None) -> tuple[int, str]:
+    with world.context():
+        saved = saved_searches_service.create(db.session.get(User, user_id), {
+            "name": _slug("Hydrogen"), "query": "q=hydrogen"})
+        if alert:
+            alerts_service.set_alert(saved, alert)
+        return saved.id, alerts_service.unsubscribe_token(saved)
+
+
+def _alert_of(world: World, saved_id: int) -> str | None:
+    with world.context():
+        return db.session.get(SavedSearch, saved_id).alert
+
+
+def own_alert(world: World, client):
+    """Switch on the alert of one's own saved search (anonymous: of anybody's)."""
+    email = world.emails.get(next(r for r, c in world.clients.items() if c is client))
+    with world.context():
+        owner = db.session.scalar(select(User.id).where(User.email == email)) if email else None
+    saved_id, _ = _saved_search(world, owner or world.asker_id)
+    response = client.post(f"/account/searches/{saved_id}/alert", data={"alert": "daily"})
+    return response, _alert_of(world, saved_id) == "daily"
+
+
+def another_alert(world: World, client):
+    saved_id, _ = _saved_search(world, world.asker_id)
+    response = client.post(f"/account/searches/{saved_id}/alert", data={"alert": "daily"})
+    return response, _alert_of(world, saved_id) == "daily"
+
+
+def unsubscribe_alert(world: World, client):
+    """Another member's alert, with the link from their e-mail: the token is the credential."""
+    saved_id, token = _saved_search(world, world.asker_id, alert="weekly")
+    response = client.post(f"/alerts/unsubscribe/{token}")
+    return response, _alert_of(world, saved_id) is None
+
+
 CHECKS = {
+    ("alert", "own alert"): own_alert, ("alert", "another's alert"): another_alert,
+    ("alert", "unsubscribe"): unsubscribe_alert,
     ("question", "ask"): ask_question, ("question", "read"): read_question,
     ("question", "volume"): question_volume,
     ("case study", "view"): view_case_study, ("case study", "create"): create_case_study,

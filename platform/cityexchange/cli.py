@@ -215,7 +215,7 @@ def alerts_send():
 
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         queued = send_due_digests()
-    click.echo(f"alerts: {queued} digests queued")
+    click.echo(f"alerts: {queued} digest(s) queued")
     try:
         report = send_queued()
     except MailConfigError as error:

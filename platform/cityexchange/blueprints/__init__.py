@@ -34,6 +34,7 @@ def _register_curation_and_feeds(app: Flask) -> None:
 
 def _register_messages_and_alerts(app: Flask) -> None:
     """“Ask this city” and the e-mail alerts of saved searches."""
-    from cityexchange.blueprints import messages
+    from cityexchange.blueprints import alerts, messages
 
     app.register_blueprint(messages.bp)
+    app.register_blueprint(alerts.bp)
