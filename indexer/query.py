@@ -18,6 +18,9 @@ FACETS: tuple[str, ...] = (
     # and funding programme; SearchDocument.extra_facets carries them.
     "status",
     "funding",
+    # "human" when every translation was made by a person, "machine" when any
+    # was machine-made (translation provenance).
+    "translation",
 )
 SORTS = ("relevance", "newest")
 MAX_PER_PAGE = 100

@@ -15,7 +15,7 @@ from cityexchange.schemas import OUTCOME_FIELDS, CaseStudyInputSchema
 from cityexchange.services import tagging
 
 TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
-TRANSLATION_FIELDS = ("language", "title", "summary", "body")
+TRANSLATION_FIELDS = ("language", "title", "summary", "body", "translator_kind", "translator")
 MAX_TRANSLATIONS = 6
 
 
@@ -66,7 +66,8 @@ class CaseStudyForm:
         values.update(tagging.case_study_values(case_study))
         values.update(_outcome_values(case_study))
         translations = [
-            {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body}
+            {"language": t.language, "title": t.title, "summary": t.summary, "body": t.body,
+             "translator_kind": t.translator_kind or "", "translator": t.translator}
             for t in case_study.translations
         ]
         return cls(values=values, translations=translations or [_empty_translation()])
@@ -110,7 +111,7 @@ class CaseStudyForm:
                 self.add_error(translation_field(index, "language"),
                                f"There is already a translation into '{language}'.")
             else:
-                result[language] = {name: block[name] for name in ("title", "summary", "body")}
+                result[language] = {name: block[name] for name in TRANSLATION_FIELDS[1:]}
                 self._language_index[language] = index
         return result
 

@@ -14,6 +14,7 @@ from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, OutboxEntry, Revision, Translation, utcnow
 from cityexchange.services import indexing
 from cityexchange.services.outcomes import apply_outcomes, outcome_snapshot
+from cityexchange.services.provenance import apply_provenance
 from cityexchange.services.slugs import slugify, unique_slug
 from cityexchange.services.tagging import apply_concepts
 from indexer.analysis import detect_language
@@ -129,9 +130,12 @@ def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: 
 
 def _updated_translation(case_study: CaseStudy, language: str, data: dict) -> Translation:
     translation = case_study.translation(language) or Translation(language=language)
-    translation.title = data["title"]
-    translation.summary = data.get("summary") or ""
-    translation.body = data.get("body") or ""
+    text = (data["title"], data.get("summary") or "", data.get("body") or "")
+    changed = translation.id is None or text != (translation.title, translation.summary,
+                                                  translation.body)
+    translation.title, translation.summary, translation.body = text
+    apply_provenance(translation, data, text_changed=changed,
+                     next_revision=(case_study.revision or 0) + 1)
     return translation
 
 
