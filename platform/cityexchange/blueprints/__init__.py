@@ -33,8 +33,9 @@ def _register_curation_and_feeds(app: Flask) -> None:
 
 
 def _register_messages_and_alerts(app: Flask) -> None:
-    """“Ask this city” and the e-mail alerts of saved searches."""
-    from cityexchange.blueprints import alerts, messages
+    """“Ask this city”, e-mail alerts of saved searches, citing and exporting a case study."""
+    from cityexchange.blueprints import alerts, cite, messages
 
     app.register_blueprint(messages.bp)
     app.register_blueprint(alerts.bp)
+    app.register_blueprint(cite.bp)
