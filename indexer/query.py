@@ -22,6 +22,9 @@ FACETS: tuple[str, ...] = (
     # and the CO2 savings band (tonnes per year) of a case study.
     "budget",
     "co2",
+    # "human" when every translation was made by a person, "machine" when any
+    # was machine-made (translation provenance).
+    "translation",
 )
 SORTS = ("relevance", "newest")
 MAX_PER_PAGE = 100

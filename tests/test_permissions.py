@@ -22,24 +22,37 @@ from sqlalchemy import select
 
 from cityexchange.errors import Forbidden
 from cityexchange.extensions import db
-from cityexchange.models import CaseStudy, City, Collection, User
-from cityexchange.schemas import CaseStudyInputSchema
+from cityexchange.models import CaseStudy, City, CityMessage, Collection, SavedSearch, User
+from cityexchange.schemas import CaseStudyInputSchema, ContactInputSchema
 from cityexchange.services import case_studies
 from cityexchange.services import collections as collections_service
+from cityexchange.services import alerts as alerts_service
+from cityexchange.services import messages as messages_service
+from cityexchange.services import saved_searches as saved_searches_service
 from cityexchange.services.collections import CollectionInputSchema
+from cityexchange.services.network import save_contact
 from tests.conftest import build_app, make_config
 from tests.factories import make_case_study, make_city, make_user
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 DOC = ROOT / "docs" / "permissions.md"
-SECTIONS = {"Case studies of city A": "case study", "Collections": "collection",
-            "User accounts": "user"}
 ROLES = ("anonymous", "contributor of city A", "contributor of city B", "coordinator", "admin")
 ACTIONS = ("view", "create", "edit", "publish", "delete")
+CONTACT = "contact person of city A"
+# heading: (resource, the table's action columns, its role rows)
+SECTIONS = {
+    "Case studies of city A": ("case study", ACTIONS, ROLES),
+    "Collections": ("collection", ACTIONS, ROLES),
+    "User accounts": ("user", ACTIONS, ROLES),
+    "Questions to city A": ("question", ("ask", "read", "volume"),
+                            (*ROLES[:3], CONTACT, *ROLES[3:])),
+    "E-mail alerts": ("alert", ("own alert", "another's alert", "unsubscribe"), ROLES),
+}
 OK, LOGIN = "yes", "log in"
 PASSWORD = "correct horse battery"
 CITY_A, CITY_B = "Dortmund", "Buffalo"
+CONTACT_EMAIL = "anna.becker@dortmund.example"
 _unique = itertools.count(1)
 
 
@@ -51,13 +64,14 @@ def read_tables() -> list[tuple[str, str, str, object]]:
         if heading not in SECTIONS:
             continue
         rows = [line.strip("|").split("|") for line in body.splitlines() if line.startswith("|")]
+        resource, actions, roles = SECTIONS[heading]
         header, table = [c.strip() for c in rows[0]], rows[2:]
-        assert header == ["role", *ACTIONS], header
-        assert [row[0].strip() for row in table] == list(ROLES), heading
+        assert header == ["role", *actions], header
+        assert [row[0].strip() for row in table] == list(roles), heading
         for row in table:
-            for action, cell in zip(ACTIONS, row[1:]):
-                cells.append((SECTIONS[heading], action, row[0].strip(), _expected(cell)))
-    assert len(cells) == len(SECTIONS) * len(ROLES) * len(ACTIONS)
+            for action, cell in zip(actions, row[1:]):
+                cells.append((resource, action, row[0].strip(), _expected(cell)))
+    assert len(cells) == sum(len(actions) * len(roles) for _, actions, roles in SECTIONS.values())
     return cells
 
 
@@ -78,6 +92,9 @@ class World:
     clients: dict
     city_a_id: int
     target_user_id: int
+    contact_id: int
+    asker_id: int
+    emails: dict
 
     def context(self):
         return self.app.app_context()
@@ -85,7 +102,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    app = build_app(make_config(tmp_path_factory.mktemp("permissions")))
+    app = build_app(make_config(tmp_path_factory.mktemp("permissions"), MESSAGES_PER_DAY=1000))
     accounts = {"contributor of city A": ("contributor", CITY_A),
                 "contributor of city B": ("contributor", CITY_B),
                 "coordinator": ("coordinator", None), "admin": ("admin", None)}
@@ -93,14 +110,23 @@ def world(tmp_path_factory):
         emails = {role: make_user(kind, city=city, password=PASSWORD).email
                   for role, (kind, city) in accounts.items()}
         target = make_user("contributor", city=CITY_A, email="target@example.org").id
-        city_a = make_city(CITY_A).id
+        city_a = make_city(CITY_A)
+        # The contact person reads their inbox with the account of the same e-mail.
+        contact = save_contact(city_a, ContactInputSchema().load({
+            "name": "Anna Becker", "email": CONTACT_EMAIL, "consent": True,
+            "consent_date": "2024-03-12"}))
+        emails[CONTACT] = make_user("contributor", city=CITY_A, email=CONTACT_EMAIL.upper(),
+                                    password=PASSWORD).email
+        asker = make_user("contributor", city=CITY_B, email="asker@example.org").id
+        db.session.commit()
+        city_a, contact = city_a.id, contact.id
         db.session.remove()
     clients = {"anonymous": app.test_client()}
     for role, email in emails.items():
         clients[role] = app.test_client()
         response = clients[role].post("/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 302, response.data
-    yield World(app, clients, city_a, target)
+    yield World(app, clients, city_a, target, contact, asker, emails)
     app.extensions["search_engine"].close()
 
 
@@ -268,7 +294,80 @@ def deactivate_user(world: World, client):
     return response, not _target_row(world).active
 
 
+# -- questions to city A ---------------------------------------------------------------------
+
+def ask_question(world: World, client):
+    subject = _slug("Depot question")
+    response = client.post("/cities/dortmund/ask", data={
+        "contact": str(world.contact_id), "subject": subject, "message": "How many pumps?"})
+    with world.context():
+        return response, db.session.scalar(
+            select(CityMessage).where(CityMessage.subject == subject)) is not None
+
+
+def read_question(world: World, client):
+    """A question another member asked city A's contact person."""
+    subject = _slug("Private question")
+    with world.context():
+        city, asker = db.session.get(City, world.city_a_id), db.session.get(User, world.asker_id)
+        data, contact = messages_service.validate_ask(city, {
+            "contact": world.contact_id, "subject": subject, "message": "Only for Anna"})
+        message_id = messages_service.ask_city(asker, city, data, contact).id
+    response = client.get(f"/account/messages/{message_id}")
+    body = response.get_data(as_text=True)
+    return response, response.status_code == 200 and "Only for Anna" in body
+
+
+def question_volume(world: World, client):
+    response = client.get("/network/questions")
+    body = response.get_data(as_text=True)
+    return response, response.status_code == 200 and 'data-city="dortmund"' in body
+
+
+# -- e-mail alerts -----------------------------------------------------------------------------
+
+def _saved_search(world: World, user_id: int, alert: str | None = None) -> tuple[int, str]:
+    with world.context():
+        saved = saved_searches_service.create(db.session.get(User, user_id), {
+            "name": _slug("Hydrogen"), "query": "q=hydrogen"})
+        if alert:
+            alerts_service.set_alert(saved, alert)
+        return saved.id, alerts_service.unsubscribe_token(saved)
+
+
+def _alert_of(world: World, saved_id: int) -> str | None:
+    with world.context():
+        return db.session.get(SavedSearch, saved_id).alert
+
+
+def own_alert(world: World, client):
+    """Switch on the alert of one's own saved search (anonymous: of anybody's)."""
+    email = world.emails.get(next(r for r, c in world.clients.items() if c is client))
+    with world.context():
+        owner = db.session.scalar(select(User.id).where(User.email == email)) if email else None
+    saved_id, _ = _saved_search(world, owner or world.asker_id)
+    response = client.post(f"/account/searches/{saved_id}/alert", data={"alert": "daily"})
+    return response, _alert_of(world, saved_id) == "daily"
+
+
+def another_alert(world: World, client):
+    saved_id, _ = _saved_search(world, world.asker_id)
+    response = client.post(f"/account/searches/{saved_id}/alert", data={"alert": "daily"})
+    return response, _alert_of(world, saved_id) == "daily"
+
+
+def unsubscribe_alert(world: World, client):
+    """Another member's alert, with the link from their e-mail: the token is the credential."""
+    saved_id, token = _saved_search(world, world.asker_id, alert="weekly")
+    response = client.post(f"/alerts/unsubscribe/{token}")
+    return response, _alert_of(world, saved_id) is None
+
+
 CHECKS = {
+    ("alert", "own alert"): own_alert, ("alert", "another's alert"): another_alert,
+    ("alert", "unsubscribe"): unsubscribe_alert,
+    ("question", "ask"): ask_question, ("question", "read"): read_question,
+    ("question", "volume"): question_volume,
     ("case study", "view"): view_case_study, ("case study", "create"): create_case_study,
     ("case study", "edit"): edit_case_study, ("case study", "publish"): publish_case_study,
     ("case study", "delete"): delete_case_study,

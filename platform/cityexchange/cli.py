@@ -20,6 +20,7 @@ from cityexchange.services.database import init_database
 from cityexchange.services.demo import load_demo
 from cityexchange.services.importer import import_lines
 from cityexchange.search_engine import get_engine
+from cityexchange.services.alerts import send_due_digests
 from cityexchange.services.backup import BackupError
 from cityexchange.services.backup import export_all as write_backup
 from cityexchange.services.backup import import_all as restore
@@ -32,6 +33,7 @@ from cityexchange.services.indexing import (
     retry_set_aside,
     run_indexer,
 )
+from cityexchange.services.mail import MailConfigError, send_queued
 from cityexchange.services.users import create_user
 from indexer import EngineUnavailable
 
@@ -40,7 +42,7 @@ log = logging.getLogger("cityexchange.cli")
 
 def register_commands(app: Flask) -> None:
     for command in (serve, demo, import_command, export_all, import_all, index, indexer, user,
-                    initdb, concepts):
+                    initdb, concepts, mail, alerts):
         app.cli.add_command(command)
 
 
@@ -257,6 +259,51 @@ def concepts_detect():
     """Find the concepts in every case study again (after upgrading, or a thesaurus change)."""
     changed, total = detect_all()
     click.echo(f"concepts found again in {total} case studies; {changed} changed")
+
+
+@click.group()
+def mail():
+    """Outgoing e-mail."""
+
+
+@mail.command("send")
+@with_appcontext
+def mail_send():
+    """Send the queued e-mails (for cron); what cannot be sent now stays queued.
+
+    Exit code 2 when the SMTP server could not be reached (the mails wait).
+    """
+    try:
+        report = send_queued()
+    except MailConfigError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"mail: {report.sent} sent, {report.failed} refused for good, "
+               f"{report.deferred} still queued")
+    if report.error:
+        click.echo(f"SMTP server unavailable: {report.error}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def alerts():
+    """E-mail alerts of saved searches."""
+
+
+@alerts.command("send")
+@with_appcontext
+def alerts_send():
+    """Queue the daily and weekly digests that are due (for cron), then send the queue."""
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        queued = send_due_digests()
+    click.echo(f"alerts: {queued} digest(s) queued")
+    try:
+        report = send_queued()
+    except MailConfigError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"mail: {report.sent} sent, {report.failed} refused for good, "
+               f"{report.deferred} still queued")
 
 
 @click.group()

@@ -16,7 +16,7 @@ from cityexchange.services import tagging
 from cityexchange.services.case_studies import case_study_fields
 
 TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
-TRANSLATION_FIELDS = ("language", "title", "summary", "body")
+TRANSLATION_FIELDS = ("language", "title", "summary", "body", "translator_kind", "translator")
 MAX_TRANSLATIONS = 6
 
 
@@ -62,7 +62,8 @@ class CaseStudyForm:
         values["city"] = str(case_study.city_id)
         values.update(tagging.case_study_values(case_study))
         values.update(_outcome_values(data))
-        translations = [{"language": language, **text}
+        translations = [{"language": language,
+                         **{key: "" if value is None else value for key, value in text.items()}}
                         for language, text in data["translations"].items()]
         return cls(values=values, translations=translations or [_empty_translation()])
 
@@ -105,7 +106,7 @@ class CaseStudyForm:
                 self.add_error(translation_field(index, "language"),
                                f"There is already a translation into '{language}'.")
             else:
-                result[language] = {name: block[name] for name in ("title", "summary", "body")}
+                result[language] = {name: block[name] for name in TRANSLATION_FIELDS[1:]}
                 self._language_index[language] = index
         return result
 

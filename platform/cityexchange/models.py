@@ -22,6 +22,9 @@ PROJECT_STATUSES = ("planned", "running", "completed")
 BUDGET_RANGES = ("lt-100k", "100k-1m", "1m-10m", "gt-10m")
 # CO2 savings bands (tonnes per year) of the `co2` search facet, smallest first.
 CO2_BANDS = ("lt-100", "100-1k", "1k-10k", "gt-10k")
+TRANSLATOR_KINDS = ("human", "machine")
+ALERT_FREQUENCIES = ("daily", "weekly")
+MAIL_STATES = ("queued", "sent", "failed")
 
 
 class User(UserMixin, db.Model):
@@ -203,6 +206,12 @@ class Translation(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(default="")
     body: Mapped[str] = mapped_column(default="")
+    # Provenance: "human" or "machine" (None: not recorded), who or which tool,
+    # when, and the original's revision it was made from.
+    translator_kind: Mapped[str | None] = mapped_column(String(10))  # TRANSLATOR_KINDS
+    translator: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    translated_at: Mapped[datetime | None]
+    source_revision: Mapped[int | None]
 
     case_study: Mapped[CaseStudy] = relationship(back_populates="translations")
 
@@ -326,6 +335,11 @@ class SavedSearch(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # "New since your last visit": case studies published after this moment.
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # E-mail alert: None, or ALERT_FREQUENCIES; digests hold case studies published
+    # after alert_since (when it was switched on).
+    alert: Mapped[str | None] = mapped_column(String(10))
+    alert_since: Mapped[datetime | None]
+    alert_last_sent_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 
@@ -357,6 +371,8 @@ class AuditEntry(db.Model):
     actor: Mapped[str] = mapped_column(String(254), default="")
     action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str] = mapped_column(String(300), default="")
+
+
 class CaseStudyVector(db.Model):
     """A case study's embedding (indexer/embedding.py), computed by the indexer drain.
 
@@ -374,3 +390,72 @@ class CaseStudyVector(db.Model):
     revision: Mapped[int]
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AlertDelivery(db.Model):
+    """A case study some digest has sent to a user: nobody gets the same one twice."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("user_id", "case_study_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    case_study_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"))
+    saved_search_id: Mapped[int | None] = mapped_column(
+        ForeignKey("saved_searches.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutgoingMail(db.Model):
+    """An e-mail waiting for, or done with, the SMTP server (`cityex mail send`).
+
+    A mail the server cannot take now stays "queued" with its error; one it refuses
+    for good (5xx) becomes "failed" and is not tried again.
+    """
+
+    __tablename__ = "outgoing_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(default="")
+    # Extra headers, e.g. List-Unsubscribe of an alert digest.
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+
+class CityMessage(db.Model):
+    """A question a member asked a city's contact person ("Ask this city").
+
+    Stored first (the contact's inbox shows it even if the e-mail fails), then queued
+    as e-mail. city_id stays when the contact is removed, for the volume per city.
+    """
+
+    __tablename__ = "city_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                           index=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_persons.id", ondelete="SET NULL"))
+    case_study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_studies.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(default="")
+    share_email: Mapped[bool] = mapped_column(default=False)
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_mail.id",
+                                                           ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    sender: Mapped[User] = relationship()
+    city: Mapped[City] = relationship()
+    contact: Mapped[ContactPerson | None] = relationship()
+    case_study: Mapped[CaseStudy | None] = relationship()
+    mail: Mapped[OutgoingMail | None] = relationship()

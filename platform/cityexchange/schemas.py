@@ -16,7 +16,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from cityexchange.models import BUDGET_RANGES, CO2_BANDS, PROJECT_STATUSES
+from cityexchange.models import BUDGET_RANGES, CO2_BANDS, PROJECT_STATUSES, TRANSLATOR_KINDS
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
 from cityexchange.services.tagging import unknown_concepts
@@ -64,6 +64,46 @@ class TranslationSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     summary = fields.String(load_default="", validate=validate.Length(max=5_000))
     body = fields.String(load_default="", validate=validate.Length(max=200_000))
+    # Provenance (all optional). A key left out keeps what is recorded; when the
+    # text changes, translated_at and source_revision default to this save.
+    # Nested errors reach API callers under "translations": the messages name the key.
+    translator_kind = fields.String(allow_none=True, validate=validate.OneOf(
+        TRANSLATOR_KINDS, error=f"translator_kind: use one of {', '.join(TRANSLATOR_KINDS)}"))
+    translator = fields.String(validate=validate.Length(
+        max=200, error="translator: at most 200 characters"))
+    translated_at = fields.DateTime(allow_none=True, error_messages={
+        "invalid": "translated_at: use a date (2024-05-02) or an ISO 8601 time"})
+    source_revision = fields.Integer(allow_none=True, validate=validate.Range(
+        min=1, error="source_revision: the original's revision number, 1 or more"),
+        error_messages={"invalid": "source_revision: the original's revision number"})
+
+    @pre_load
+    def _clean_provenance(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key in ("translator_kind", "translated_at", "source_revision"):
+            if isinstance(data.get(key), str) and not data[key].strip():
+                data[key] = None
+        when = data.get("translated_at")
+        if isinstance(when, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", when.strip()):
+            data["translated_at"] = when.strip() + "T00:00:00"  # a date alone: that day
+        if isinstance(data.get("translator"), str):
+            data["translator"] = data["translator"].strip()
+        return data
+
+    @validates_schema
+    def _machine_names_its_tool(self, data, **kwargs):
+        if data.get("translator_kind") == "machine" and not data.get("translator"):
+            raise ValidationError("translator: name the machine translation tool (e.g. DeepL)",
+                                  "translator")
+
+    @post_load
+    def _naive_utc(self, data, **kwargs):
+        when = data.get("translated_at")
+        if when is not None and when.tzinfo is not None:
+            data["translated_at"] = when.astimezone(timezone.utc).replace(tzinfo=None)
+        return data
 
 
 OUTCOME_FIELDS = ("project_status", "start_year", "end_year", "budget_range",
@@ -242,6 +282,21 @@ class TranslationOutputSchema(Schema):
     title = fields.String()
     summary = fields.String()
     body = fields.String()
+    translator_kind = fields.String(allow_none=True)
+    translator = fields.String()
+    translated_at = fields.Method("_translated_at", allow_none=True)
+    source_revision = fields.Integer(allow_none=True)
+    # The original's text changed after the revision it was translated from.
+    out_of_date = fields.Function(lambda t: _is_out_of_date(t))
+
+    def _translated_at(self, translation):
+        return UtcDateTime().serialize("translated_at", translation)
+
+
+def _is_out_of_date(translation) -> bool:
+    from cityexchange.services.provenance import is_out_of_date
+
+    return is_out_of_date(translation)
 
 
 class UtcDateTime(fields.DateTime):
@@ -356,6 +411,9 @@ class SearchParamsSchema(PageParamsSchema):
         min=YEAR_MIN, max=YEAR_MAX, error=f"use a year from {YEAR_MIN} to {YEAR_MAX}"))
     year_to = fields.Integer(load_default=None, validate=validate.Range(
         min=YEAR_MIN, max=YEAR_MAX, error=f"use a year from {YEAR_MIN} to {YEAR_MAX}"))
+    # Only case studies whose every translation was made by a person (or by a machine).
+    translation = _filter_values(validate.OneOf(
+        TRANSLATOR_KINDS, error=f"use one of: {', '.join(TRANSLATOR_KINDS)}"))
 
     @validates_schema
     def _within_window(self, data, **kwargs):

@@ -5,18 +5,21 @@ from flask import Flask
 from cityexchange.blueprints import (
     admin_indexer,
     admin_users,
+    alerts,
     api,
     api_docs,
     api_tokens,
     api_write,
     audit,
     auth,
+    cite,
     collections,
     contribute,
     curate,
     export,
     feeds,
     health,
+    messages,
     network,
     public,
     saved_searches,
@@ -24,7 +27,8 @@ from cityexchange.blueprints import (
 )
 
 BLUEPRINTS = (public, search, contribute, curate, collections, auth, api, api_write, api_docs,
-              api_tokens, health, network, feeds, saved_searches, export, admin_users, admin_indexer, audit)
+              api_tokens, health, network, feeds, saved_searches, export, admin_users,
+              admin_indexer, audit, messages, alerts, cite)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -13,6 +13,7 @@ from cityexchange.models import CaseStudy, City
 from cityexchange.errors import ApiError
 from cityexchange.services.charts import bar_chart
 from cityexchange.services.directory import city_directory, topic_tree
+from cityexchange.services.provenance import language_name_in, stale_languages
 from cityexchange.services.related import similar_case_studies
 from cityexchange.thesaurus import get_thesaurus
 
@@ -53,7 +54,10 @@ def case_study(slug):
     shown = request.args.get("lang", "")
     shown = shown if shown in case_study.languages else case_study.language
     return render_template("case_study.html", case_study=case_study, shown_lang=shown,
-                           related=similar_case_studies(case_study, str(get_locale())))
+                           related=similar_case_studies(case_study, str(get_locale())),
+                           stale_translations=stale_languages(case_study),
+                           original_language=language_name_in(case_study.language,
+                                                              str(get_locale())))
 
 
 @bp.get("/cities")

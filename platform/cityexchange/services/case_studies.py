@@ -29,6 +29,7 @@ from cityexchange.services.outbox import commit as _commit
 from cityexchange.services.outbox import enqueue, forget
 from cityexchange.services.outcomes import FIELDS as OUTCOME_FIELDS
 from cityexchange.services.outcomes import apply_outcomes
+from cityexchange.services.provenance import apply_provenance
 from cityexchange.services.slugs import unique_slug
 from cityexchange.services.tagging import apply_concepts
 from indexer.analysis import detect_language
@@ -77,7 +78,8 @@ def case_study_fields(case_study: CaseStudy) -> dict:
         "dismissed_concepts": list(case_study.dismissed_concepts or []),
         "partners": [city.name for city in case_study.partners],
         "translations": {
-            t.language: {"title": t.title, "summary": t.summary, "body": t.body}
+            t.language: {"title": t.title, "summary": t.summary, "body": t.body,
+                         "translator_kind": t.translator_kind, "translator": t.translator or ""}
             for t in case_study.translations
         },
         **{name: getattr(case_study, name) for name in OUTCOME_FIELDS},
@@ -306,9 +308,12 @@ def apply_fields(case_study: CaseStudy, data: dict, *, create_missing_partners: 
 
 def _updated_translation(case_study: CaseStudy, language: str, data: dict) -> Translation:
     translation = case_study.translation(language) or Translation(language=language)
-    translation.title = data["title"]
-    translation.summary = data.get("summary") or ""
-    translation.body = data.get("body") or ""
+    text = (data["title"], data.get("summary") or "", data.get("body") or "")
+    changed = translation.id is None or text != (translation.title, translation.summary,
+                                                  translation.body)
+    translation.title, translation.summary, translation.body = text
+    apply_provenance(translation, data, text_changed=changed,
+                     next_revision=(case_study.revision or 0) + 1)
     return translation
 
 

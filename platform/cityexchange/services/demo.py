@@ -15,8 +15,9 @@ from cityexchange.services.importer import import_lines
 from cityexchange.services.network import save_contact
 from cityexchange.services.users import create_user, find_user
 from cityexchange.settings import CONFIG_DIR
-from cityexchange.models import CaseStudy, Collection
+from cityexchange.models import CaseStudy, CityMessage, Collection
 from cityexchange.services import collections as collection_service
+from cityexchange.services import messages
 from cityexchange.services.collection_schemas import CollectionInputSchema
 from cityexchange.services.slugs import slugify
 
@@ -52,6 +53,7 @@ def load_demo() -> dict:
     if report.errors:
         raise RuntimeError(f"demo data has invalid lines: {report.errors[:3]}")
     collections = _load_collections(_read_json("collections.json"), accounts)
+    questions = _load_questions(_read_json("questions.json"))
     return {
         "cities": len(cities),
         "partnerships": len(partnerships),
@@ -59,6 +61,7 @@ def load_demo() -> dict:
         "case_studies": report.imported,
         "users": len(accounts),
         "collections": collections,
+        "questions": questions,
         "accounts": accounts,
     }
 
@@ -79,6 +82,25 @@ def _load_collections(entries: list[dict], accounts: list[dict]) -> int:
                 select(CaseStudy).where(CaseStudy.slug == item["case_study"])
             )
             collection_service.add_item(collection, case_study, note=item["note"])
+    return len(entries)
+
+
+def _load_questions(entries: list[dict]) -> int:
+    """“Ask this city” questions (questions.json); one already asked is not asked again."""
+    for entry in entries:
+        sender, city = find_user(entry["from"]), find_city(entry["city"])
+        if sender is None or city is None:
+            raise RuntimeError(f"questions.json names an unknown sender or city: {entry}")
+        if db.session.scalar(select(CityMessage.id).where(
+                CityMessage.sender_id == sender.id, CityMessage.subject == entry["subject"])):
+            continue
+        contact = next(c for c in city.contacts if c.email == entry["contact"])
+        data, contact = messages.validate_ask(city, {
+            "contact": contact.id, "subject": entry["subject"], "message": entry["message"],
+            "share_email": entry.get("share_email", False)})
+        case_study = db.session.scalar(select(CaseStudy).where(
+            CaseStudy.slug == entry.get("case_study", "")))
+        messages.ask_city(sender, city, data, contact, case_study)
     return len(entries)
 
 

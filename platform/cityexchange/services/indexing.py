@@ -24,6 +24,7 @@ from cityexchange.models import (
 )
 from cityexchange.services.embeddings import BACKFILL_BATCH, attach_vectors, stale_ids
 from cityexchange.services.outcomes import search_facets as outcome_facets
+from cityexchange.services.provenance import kinds as provenance_kinds
 from cityexchange.search_engine import get_engine
 from indexer import DocumentsRefused, EngineUnavailable, LanguageText, SearchDocument
 from indexer.engine import Deletion
@@ -69,8 +70,14 @@ def build_document(case_study: CaseStudy, collections: list[str] | None = None) 
         collections=tuple(_collection_slugs(case_study.id) if collections is None
                           else collections),
         published_at=case_study.published_at,
-        extra_facets=outcome_facets(case_study),
+        extra_facets={**outcome_facets(case_study), **translation_facet(case_study)},
     )
+
+
+def translation_facet(case_study: CaseStudy) -> dict[str, tuple[str, ...]]:
+    """The `translation` facet: human- or machine-made translations (services.provenance)."""
+    found = provenance_kinds(case_study)
+    return {"translation": found} if found else {}
 
 
 def _partnership_slugs(case_study: CaseStudy) -> list[str]:

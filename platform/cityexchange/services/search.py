@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import url_for
+from flask_babel import force_locale, gettext
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -236,6 +237,8 @@ class FacetLabels:
             return budget_label(value)
         if facet == "co2":
             return co2_label(value)
+        if facet == "translation":
+            return translation_kind_label(value, self.ui_lang)
         return value
 
     def _titles(self, facet: str) -> dict[str, str]:
@@ -244,6 +247,12 @@ class FacetLabels:
                 Collection, Collection.title)
             self._names[facet] = dict(db.session.execute(select(model.slug, column)).all())
         return self._names[facet]
+
+
+def translation_kind_label(value: str, ui_lang: str) -> str:
+    with force_locale(ui_lang):
+        return {"human": gettext("by a person"),
+                "machine": gettext("by machine")}.get(value, value)
 
 
 def load_params(schema: Schema, data: dict) -> dict:
