@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -105,10 +106,11 @@ class CaseStudyForm:
             language = block["language"].strip()
             if not language:
                 self.add_error(translation_field(index, "language"),
-                               "Choose the language of this translation.")
+                               gettext("Choose the language of this translation."))
             elif language in result:
                 self.add_error(translation_field(index, "language"),
-                               f"There is already a translation into '{language}'.")
+                               gettext("There is already a translation into '%(language)s'.",
+                                       language=language))
             else:
                 result[language] = {name: block[name] for name in ("title", "summary", "body")}
                 self._language_index[language] = index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
@@ -40,10 +41,10 @@ def create():
 def revoke(token_id: int):
     token = service.get_token(current_user, token_id)
     if token is None:
-        abort(404, description=f"You have no API token {token_id}.")
+        abort(404, description=gettext("You have no API token %(id)d.", id=token_id))
     service.revoke(token)
-    flash(f"Revoked the token “{token.name}” ({token.prefix}…): requests that use it now "
-          "get 401.", "success")
+    flash(gettext("Revoked the token “%(name)s” (%(prefix)s…): requests that use it now get "
+                  "401.", name=token.name, prefix=token.prefix), "success")
     return redirect(url_for(".tokens"))
 
 

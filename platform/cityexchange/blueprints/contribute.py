@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.auth import can_edit_case_study, is_staff
+from cityexchange.errors import page_message
 from cityexchange.extensions import db
 from cityexchange.forms import CaseStudyForm
 from cityexchange.models import STATUSES, CaseStudy, City
@@ -72,8 +73,9 @@ def dashboard():
 def new():
     cities = _cities_for_user()
     if not cities:
-        abort(403, description="Your account belongs to no city, so it cannot add case studies. "
-                               "Ask an administrator to assign your city.")
+        abort(403, description=gettext(
+            "Your account belongs to no city, so it cannot add case studies. Ask an "
+            "administrator to assign your city."))
     if request.method == "GET":
         form = CaseStudyForm()
         form.values["city"] = str(current_user.city_id or "")
@@ -97,7 +99,8 @@ def change_status(slug):
     try:
         data = StatusSchema().load(request.form.to_dict())
     except ValidationError as error:
-        abort(400, description=f"Cannot change the status: {error.messages}")
+        abort(400, description=gettext("Cannot change the status: %(reason)s",
+                                       reason=error.messages))
     if data["status"] == case_study.status:
         flash(gettext("It is already %(status)s; nothing changed.",
                       status=STATUS_NAMES[case_study.status]), "info")
@@ -116,12 +119,14 @@ def history(slug):
     try:
         args = HistoryArgsSchema().load(request.args.to_dict())
     except ValidationError as error:
-        abort(400, description=f"revision: {' '.join(error.messages['revision'])}")
+        abort(400, description=gettext("revision: %(reason)s",
+                                       reason=" ".join(error.messages["revision"])))
     chosen = None
     if args["revision"] is not None:
         chosen = next((r for r in case_study.revisions if r.number == args["revision"]), None)
         if chosen is None:
-            abort(404, description=f"There is no revision {args['revision']} of this case study.")
+            abort(404, description=gettext("There is no revision %(number)d of this case study.",
+                                           number=args["revision"]))
     current = case_study.revisions[0] if case_study.revisions else None
     diff = revision_diff(chosen, current) if chosen and current else []
     return render_template("contribute/history.html", case_study=case_study, chosen=chosen,
@@ -139,10 +144,11 @@ def _csrf_error(error: CSRFError):
     allowed = (can_edit_case_study(current_user, case_study) if case_study
                else request.endpoint == "contribute.new" and bool(_cities_for_user()))
     if not allowed:
-        return render_template("error.html", status=400, message=error.description), 400
+        return render_template("error.html", status=400, message=page_message(error)), 400
     form = CaseStudyForm.from_request(request.form)
-    form.add_error("csrf", "The form's security token (CSRF) expired or was missing, so nothing "
-                           "was saved. Your text is kept below: check it and save again.")
+    form.add_error("csrf", gettext(
+        "The form's security token (CSRF) expired or was missing, so nothing was saved. Your "
+        "text is kept below: check it and save again."))
     return _render_form(form, case_study), 400
 
 
@@ -150,11 +156,15 @@ def _editable(slug: str) -> CaseStudy:
     """The case study, if this user may work on it: 404 when missing, 403 when not theirs."""
     case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
     if case_study is None:
-        abort(404, description=f"There is no case study '{slug}'.")
+        abort(404, description=gettext("There is no case study '%(slug)s'.", slug=slug))
     if not can_edit_case_study(current_user, case_study):
-        own = current_user.city.name if current_user.city else "no city"
-        abort(403, description=f"This case study belongs to {case_study.city.name}. Your account "
-                               f"may work only on the case studies of {own}.")
+        if current_user.city is None:
+            abort(403, description=gettext(
+                "This case study belongs to %(city)s. Your account belongs to no city, so it "
+                "may work on no case study.", city=case_study.city.name))
+        abort(403, description=gettext(
+            "This case study belongs to %(city)s. Your account may work only on the case "
+            "studies of %(own)s.", city=case_study.city.name, own=current_user.city.name))
     return case_study
 
 
@@ -206,7 +216,7 @@ def _chosen_city(form: CaseStudyForm, case_study: CaseStudy | None) -> City | No
     city_id = form.values["city"].strip()
     city = db.session.get(City, int(city_id)) if city_id.isdigit() else None
     if city is None:
-        form.add_error("city", "Choose the city this case study belongs to.")
+        form.add_error("city", gettext("Choose the city this case study belongs to."))
     return city
 
 
@@ -215,17 +225,19 @@ def _check_partners(form: CaseStudyForm) -> None:
     unknown = [name for name in names if service.find_city(name) is None]
     if unknown:
         known = ", ".join(db.session.scalars(select(City.name).order_by(City.name).limit(12)))
-        form.add_error("partners", f"Unknown city: {', '.join(unknown)}. Partner cities must be "
-                                   f"cities of the network, such as {known}.")
+        form.add_error("partners", gettext(
+            "Unknown city: %(unknown)s. Partner cities must be cities of the network, such as "
+            "%(known)s.", unknown=", ".join(unknown), known=known))
 
 
 def _check_base_revision(form: CaseStudyForm, case_study: CaseStudy | None) -> None:
     """Refuse to overwrite a save made by someone else since this form was opened."""
     base = request.form.get("base_revision", "")
     if case_study is not None and base.isdigit() and int(base) != case_study.revision:
-        form.add_error("revision", f"Someone saved revision {case_study.revision} while you were "
-                                   f"editing revision {base}. Your text is kept below: compare it "
-                                   "with the history, then save again.")
+        form.add_error("revision", gettext(
+            "Someone saved revision %(saved)d while you were editing revision %(base)s. Your "
+            "text is kept below: compare it with the history, then save again.",
+            saved=case_study.revision, base=base))
         form.values["base_revision"] = str(case_study.revision)
 
 

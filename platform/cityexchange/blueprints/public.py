@@ -1,7 +1,7 @@
 """Pages anyone can read: home, case studies, cities."""
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +35,8 @@ def home():
 def case_study(slug):
     case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
     if case_study is None or not case_study.is_published:
-        abort(404, description=f"There is no published case study '{slug}'.")
+        abort(404, description=gettext("There is no published case study '%(slug)s'.",
+                                       slug=slug))
     # ?lang= puts a translation first; a language it does not have shows the original.
     shown = request.args.get("lang", "")
     shown = shown if shown in case_study.languages else case_study.language
@@ -47,7 +48,7 @@ def case_study(slug):
 def city(slug):
     city = db.session.scalar(select(City).where(City.slug == slug))
     if city is None:
-        abort(404, description=f"There is no city '{slug}'.")
+        abort(404, description=gettext("There is no city '%(slug)s'.", slug=slug))
     case_studies = db.session.scalars(
         select(CaseStudy)
         .where(CaseStudy.city_id == city.id, CaseStudy.status == "published")

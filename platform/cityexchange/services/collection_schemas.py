@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
+from flask_babel import lazy_gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
@@ -100,7 +101,7 @@ class CollectionInputSchema(Schema):
         unknown = EXCLUDE  # csrf_token, buttons
 
     title = fields.String(required=True, validate=validate.Length(min=3, max=300),
-                          error_messages={"required": "Give the collection a title."})
+                          error_messages={"required": lazy_gettext("Give the collection a title.")})
     introduction = fields.String(load_default="", validate=validate.Length(max=20_000))
     cover_text = fields.String(load_default="", validate=validate.Length(max=500))
     status = fields.String(load_default="draft", validate=validate.OneOf(COLLECTION_STATUSES))
@@ -120,7 +121,8 @@ class AddItemSchema(Schema):
 
     case_study = fields.String(
         required=True, validate=validate.Length(min=1, max=500),
-        error_messages={"required": "Give the slug or the address of a published case study."})
+        error_messages={"required": lazy_gettext(
+            "Give the slug or the address of a published case study.")})
     note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX))
     # The search page to go back to: its query string only, never a URL.
     return_to = fields.String(load_default=None, validate=validate.Length(max=2_000))

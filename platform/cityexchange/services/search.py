@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from cityexchange.errors import ApiError
 from cityexchange.extensions import db
+from cityexchange.i18n import language_label
 from cityexchange.models import CaseStudy, City, Collection, Partnership, Translation
 from cityexchange.schemas import SearchParamsSchema
 from cityexchange.search_engine import get_engine
@@ -23,7 +24,7 @@ from cityexchange.services import crosslang
 from cityexchange.services.outcomes import project_status_label
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, SearchQuery
-from indexer.analysis import LANGUAGE_NAMES, fold
+from indexer.analysis import fold
 
 
 @dataclass
@@ -173,7 +174,7 @@ class FacetLabels:
         if facet == "topic":
             return get_thesaurus().label(value, self.ui_lang)
         if facet == "language":
-            return LANGUAGE_NAMES.get(value, value)
+            return language_label(value, self.ui_lang)
         if facet in ("partnership", "collection"):
             return self._titles(facet).get(value, value)
         if facet == "status":
