@@ -190,6 +190,8 @@ HYDROGEN = {"en": "hydrogen", "de": "Wasserstoff", "fr": "hydrogène", "nl": "wa
             "pl": "wodór", "es": "hidrógeno", "it": "idrogeno"}
 GERMAN = {"en": "German", "de": "Deutsch", "fr": "Allemand", "nl": "Duits", "pl": "Niemiecki",
           "es": "Alemán", "it": "Tedesco"}
+GERMANY = {"en": "Germany", "de": "Deutschland", "fr": "Allemagne", "nl": "Duitsland",
+           "pl": "Niemcy", "es": "Alemania", "it": "Germania"}
 ONE_CASE_STUDY = {"en": "1 case study", "de": "1 Fallstudie", "fr": "1 étude de cas",
                   "nl": "1 praktijkvoorbeeld", "pl": "1 studium przypadku",
                   "es": "1 estudio de caso", "it": "1 caso di studio"}
@@ -215,6 +217,7 @@ def test_search_page_in_each_language(client, hydrogen, language):
     # Thesaurus and language labels follow the UI language.
     assert f"☐ {HYDROGEN[language]}</a>" in facet_section(html, "topic")
     assert f"☐ {GERMAN[language]}</a>" in facet_section(html, "language")
+    assert f"☐ {GERMANY[language]}</a>" in facet_section(html, "country")
     assert ONE_CASE_STUDY[language] in html
 
 

@@ -56,6 +56,16 @@ def language_label(code: str, ui_lang: str | None = None) -> str:
     return word[:1].upper() + word[1:]
 
 
+@functools.lru_cache(maxsize=64)
+def _territories(ui_lang: str) -> dict[str, str]:
+    return dict(Locale.parse(ui_lang).territories)
+
+
+def country_name(code: str, ui_lang: str | None = None) -> str:
+    """"DE" as the UI language names it: Germany, Allemagne, Niemcy."""
+    return _territories(ui_lang or current_ui_language()).get(code.upper(), code)
+
+
 def init_app(app: Flask) -> None:
     from cityexchange.settings import ROOT
 

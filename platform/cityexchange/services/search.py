@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from cityexchange.errors import ApiError
 from cityexchange.extensions import db
-from cityexchange.i18n import language_label
+from cityexchange.i18n import country_name, language_label
 from cityexchange.models import CaseStudy, City, Collection, Partnership, Translation
 from cityexchange.schemas import SearchParamsSchema
 from cityexchange.search_engine import get_engine
@@ -175,6 +175,8 @@ class FacetLabels:
             return get_thesaurus().label(value, self.ui_lang)
         if facet == "language":
             return language_label(value, self.ui_lang)
+        if facet == "country":
+            return country_name(value, self.ui_lang)
         if facet in ("partnership", "collection"):
             return self._titles(facet).get(value, value)
         if facet == "status":
