@@ -316,3 +316,35 @@ def test_missing_and_fill_tools_round_trip(tmp_path):
     assert not catalogue["Saved %(title)s."].fuzzy
     assert catalogue["%(num)d city"].string == ("%(num)d miasto", "%(num)d miasta",
                                                 "%(num)d miast")
+
+
+# -- marshmallow's own messages on forms --------------------------------------------------
+
+def test_marshmallow_messages_are_localised_and_ours_kept(app):
+    from cityexchange.validation_text import localised
+
+    with app.test_request_context("/?ui_lang=es"):
+        assert localised({
+            "title": ["Missing data for required field."],
+            "year": ["Must be greater than or equal to 1900 and less than or equal to 2100."],
+            "translations": {"fr": {"value": {"body": ["Longer than maximum length 200."]}}},
+            "city": ["Ya existe."],
+        }) == {
+            "title": ["Rellene este campo."],
+            "year": ["Introduzca un número entre 1900 y 2100."],
+            "translations": {"fr": {"value": {"body": [
+                "Introduzca como máximo 200 caracteres."]}}},
+            "city": ["Ya existe."],
+        }
+
+
+def test_contribute_form_errors_in_polish(client, auth):
+    auth.login(city="Dortmund")
+    client.get("/?ui_lang=pl")
+    response = client.post("/contribute/new", data={
+        "title": "", "body": "Dwadzieścia autobusów.", "language": "pl", "year": "dwa"})
+    html = text_of(response)
+    assert response.status_code == 400
+    assert "Proszę poprawić pola oznaczone poniżej" in html
+    assert "Proszę podać liczbę całkowitą." in html
+    assert "Missing data" not in html and "Not a valid" not in html

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from cityexchange.schemas import OUTCOME_FIELDS, CaseStudyInputSchema
 from cityexchange.services import tagging
+from cityexchange.validation_text import localised
 
 TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
 TRANSLATION_FIELDS = ("language", "title", "summary", "body")
@@ -93,7 +94,7 @@ class CaseStudyForm:
         try:
             data = CaseStudyInputSchema().load(raw)
         except ValidationError as error:
-            self._map_errors(error.messages)
+            self._map_errors(localised(error.messages))
             return None
         return None if self.errors else data
 

@@ -19,6 +19,8 @@ from cityexchange.extensions import babel
 
 def select_ui_language() -> str:
     supported = current_app.config["UI_LANGUAGES"]
+    if not has_request_context():  # the CLI: messages in the default language
+        return current_app.config["DEFAULT_UI_LANGUAGE"]
     requested = request.args.get("ui_lang")
     if requested in supported:
         session["ui_lang"] = requested

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from cityexchange.services import api_tokens as service
+from cityexchange.validation_text import localised
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -25,7 +26,7 @@ def create():
     try:
         data = service.ApiTokenInputSchema().load(typed)
     except ValidationError as error:
-        return _render(values=typed, errors=error.messages), 400
+        return _render(values=typed, errors=localised(error.messages)), 400
     if service.active_count(current_user) >= service.MAX_ACTIVE_TOKENS:
         return _render(values=typed, errors={"name": [
             f"You have {service.MAX_ACTIVE_TOKENS} active tokens already: revoke one you no "

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from cityexchange.services.users import authenticate
+from cityexchange.validation_text import localised
 
 bp = Blueprint("auth", __name__)
 
@@ -50,7 +51,7 @@ def login():
     try:
         data = LoginSchema().load(form)
     except ValidationError as error:
-        return render_template("login.html", form=form, errors=error.messages), 400
+        return render_template("login.html", form=form, errors=localised(error.messages)), 400
     user = authenticate(data["email"], data["password"])
     if user is None:
         return render_template("login.html", form=form, errors={"_": [WRONG_LOGIN]}), 400

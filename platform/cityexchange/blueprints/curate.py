@@ -22,6 +22,7 @@ from cityexchange.extensions import db
 from cityexchange.models import Collection, CollectionItem
 from cityexchange.services import collections as service
 from cityexchange.services.collections import ACCEPTED, HIDDEN, PENDING, CurationError
+from cityexchange.validation_text import localised
 from indexer import EngineUnavailable, QueryError
 
 bp = Blueprint("curate", __name__, url_prefix="/curate")
@@ -45,7 +46,7 @@ class FormState:
         try:
             return schema.load(data)
         except ValidationError as error:
-            for name, messages in error.messages.items():
+            for name, messages in localised(error.messages).items():
                 for message in messages if isinstance(messages, list) else [messages]:
                     self.add_error(name, str(message))
             return None
