@@ -22,7 +22,8 @@ from jinja2 import Environment, nodes
 ALLOWED_WORDS = {
     "CityExchange", "API", "JSON", "JSONL", "Atom", "RSS", "OpenAPI", "CSV", "UTC", "URL",
     "CSRF", "Markdown", "HTTP", "GET", "POST", "PUT", "PATCH", "DELETE", "Bearer", "ID",
-    "CO", "CO₂", "t", "k", "M", "EN", "DE", "FR", "NL", "PL", "ES", "IT", "ISO", "curl", "Authorization",
+    "CO", "CO₂", "t", "k", "M", "EN", "DE", "FR", "NL", "PL", "ES", "IT", "ISO", "curl",
+    "Authorization",
     "Deutsch", "English", "Français", "Nederlands", "Polski", "Español", "Italiano",
 }
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -170,9 +171,16 @@ def _shown_arguments(call: ast.Call) -> list[ast.AST]:
         return call.args[1:2]
     if name == "render_template":
         return [kw.value for kw in call.keywords if kw.arg in ("message", "notice")]
+    if name == "ValidationError":  # a form shows it at the field
+        return call.args[:1]
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+            and call.func.value.id == "validate":  # validate.Length(error=...)
+        return [kw.value for kw in call.keywords if kw.arg == "error"]
     return []
 
 
+# A form never sends these; they answer a program that sent the wrong shape.
+PROGRAMMER_ERRORS = {"expected form fields", "expected an object"}
 # Service errors whose message a page shows as it is (field, message).
 SHOWN_ERRORS = {"CurationError", "SavedSearchError", "UserAdminError"}
 
@@ -189,6 +197,8 @@ def unmarked_in_python(package: Path, exempt: set[str]) -> list[str]:
                 if _is_gettext_call(argument):
                     continue
                 text = _literal_text(argument)
+                if text in PROGRAMMER_ERRORS:
+                    continue
                 if text and words_needing_translation(text):
                     problems.append(f"{relative}:{call.lineno}: {text[:70]!r}")
     return problems

@@ -167,9 +167,13 @@ def test_the_python_check_finds_unmarked_flash_and_abort(tmp_path):
         "abort(404, description='There is no city.')\n"
         "abort(404, description=gettext('There is no city.'))\n"
         "form.add_error('city', 'Choose a city.')\n"
-        "flash(message, 'info')\n")
+        "flash(message, 'info')\n"
+        "raise ValidationError('Give a year.', 'year')\n"
+        "year = fields.String(validate=validate.Length(max=4, error='At most four.'))\n"
+        "raise ValidationError('expected form fields')\n"
+        "raise ValidationError(gettext('Give a year.'), 'year')\n")
     found = unmarked_in_python(tmp_path, set())
-    assert [line.split(":")[1] for line in found] == ["1", "3", "5"]
+    assert [line.split(":")[1] for line in found] == ["1", "3", "5", "7", "8"]
 
 
 def test_words_that_need_no_translation():
@@ -204,8 +208,8 @@ def facet_section(html: str, facet: str) -> str:
 @pytest.fixture
 def hydrogen(app):
     return make_case_study("Wasserstoffbusse für die städtische Flotte", city="Dortmund",
-                           language="de", topics=["hydrogen"], body="Zwanzig Brennstoffzellenbusse.",
-                           year=2024)
+                           language="de", topics=["hydrogen"],
+                           body="Zwanzig Brennstoffzellenbusse.", year=2024)
 
 
 @pytest.mark.parametrize("language", UI_LANGUAGES)

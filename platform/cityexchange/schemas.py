@@ -16,6 +16,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from flask_babel import gettext, lazy_gettext
+
 from cityexchange.models import BUDGET_RANGES, PROJECT_STATUSES
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
@@ -47,7 +49,7 @@ def _year_field():
 
 def _choice(choices):
     return fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        choices, error=f"use one of: {', '.join(choices)}"))
+        choices, error=lazy_gettext("use one of: {choices}")))
 
 
 class OutcomeInputSchema(Schema):
@@ -61,10 +63,12 @@ class OutcomeInputSchema(Schema):
     measured_results = fields.String(load_default="", validate=validate.Length(max=20_000))
     co2_reduction_t_per_year = fields.Float(
         load_default=None, allow_none=True, allow_nan=False,
-        validate=validate.Range(min=0, max=1e9, error="give tonnes per year, 0 or more"))
+        validate=validate.Range(min=0, max=1e9,
+                                error=lazy_gettext("give tonnes per year, 0 or more")))
     people_reached = fields.Integer(
         load_default=None, allow_none=True,
-        validate=validate.Range(min=0, max=10**10, error="give a number of people, 0 or more"))
+        validate=validate.Range(min=0, max=10**10,
+                                error=lazy_gettext("give a number of people, 0 or more")))
 
     @pre_load
     def _clean_outcomes(self, data, **kwargs):
@@ -87,8 +91,8 @@ class OutcomeInputSchema(Schema):
     def _time_span(self, data, **kwargs):
         start, end = data.get("start_year"), data.get("end_year")
         if start is not None and end is not None and end < start:
-            raise ValidationError(f"the end year comes before the start year ({start})",
-                                  "end_year")
+            raise ValidationError(gettext(
+                "the end year comes before the start year (%(start)d)", start=start), "end_year")
 
 
 class CaseStudyInputSchema(OutcomeInputSchema):
@@ -98,7 +102,8 @@ class CaseStudyInputSchema(OutcomeInputSchema):
         unknown = EXCLUDE
 
     slug = fields.String(
-        validate=validate.Regexp(SLUG_RE, error="use lower-case letters, digits and hyphens"),
+        validate=validate.Regexp(SLUG_RE, error=lazy_gettext(
+            "use lower-case letters, digits and hyphens")),
         load_default=None,
     )
     title = fields.String(required=True, validate=validate.Length(min=3, max=300))
@@ -141,10 +146,9 @@ class CaseStudyInputSchema(OutcomeInputSchema):
     def _translation_differs(self, data, **kwargs):
         language = data.get("language")
         if language and language in data.get("translations", {}):
-            raise ValidationError(
-                f"a translation into '{language}' duplicates the original language",
-                "translations",
-            )
+            raise ValidationError(gettext(
+                "a translation into '%(language)s' duplicates the original language",
+                language=language), "translations")
 
     @validates_schema
     def _known_concepts(self, data, **kwargs):
@@ -153,9 +157,9 @@ class CaseStudyInputSchema(OutcomeInputSchema):
         for name in ("concepts", "dismissed_concepts"):
             unknown = unknown_concepts(data.get(name) or [])
             if unknown:
-                raise ValidationError(
-                    f"unknown concept {', '.join(unknown)}: use thesaurus ids "
-                    "(GET /api/v1/topics); free words belong in topics", name)
+                raise ValidationError(gettext(
+                    "unknown concept %(concepts)s: use thesaurus ids (GET /api/v1/topics); free "
+                    "words belong in topics", concepts=", ".join(unknown)), name)
 
     @post_load
     def _dedupe(self, data, **kwargs):
@@ -170,11 +174,13 @@ class ImportLineSchema(CaseStudyInputSchema):
 
     slug = fields.String(
         required=True,
-        validate=validate.Regexp(SLUG_RE, error="use lower-case letters, digits and hyphens"),
+        validate=validate.Regexp(SLUG_RE, error=lazy_gettext(
+            "use lower-case letters, digits and hyphens")),
     )
     city = fields.String(required=True, validate=validate.Length(min=1, max=200))
     country = fields.String(
-        load_default=None, validate=validate.Regexp(r"^[A-Z]{2}$", error="use an ISO code like DE")
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Z]{2}$", error=lazy_gettext("use an ISO code like DE")),
     )
 
 
@@ -193,7 +199,7 @@ class ContactInputSchema(Schema):
     @validates_schema
     def _consent_has_a_date(self, data, **kwargs):
         if data.get("consent") and data.get("consent_date") is None:
-            raise ValidationError("give the date the consent was given", "consent_date")
+            raise ValidationError(gettext("give the date the consent was given"), "consent_date")
 
 
 class CitySchema(Schema):
@@ -264,7 +270,7 @@ def _filter_values(value_validator=None) -> fields.List:
         fields.String(validate=value_validator or validate.Length(min=1, max=200)),
         load_default=list,
         validate=validate.Length(max=MAX_FILTER_VALUES,
-                                 error=f"at most {MAX_FILTER_VALUES} values, please"),
+                                 error=lazy_gettext("at most {max} values, please")),
     )
 
 
@@ -307,19 +313,20 @@ class SearchParamsSchema(PageParamsSchema):
     country = _filter_values()
     topic = _filter_values()
     language = _filter_values()
-    year = _filter_values(validate.Regexp(r"^\d{4}$", error="use a year such as 2024"))
+    year = _filter_values(
+        validate.Regexp(r"^\d{4}$", error=lazy_gettext("use a year such as 2024")))
     collection = _filter_values()
     partnership = _filter_values()
     status = _filter_values(validate.OneOf(
-        PROJECT_STATUSES, error=f"use one of: {', '.join(PROJECT_STATUSES)}"))
+        PROJECT_STATUSES, error=lazy_gettext("use one of: {choices}")))
     funding = _filter_values()
 
     @validates_schema
     def _within_window(self, data, **kwargs):
         if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
-            raise ValidationError(
-                f"results beyond the first {MAX_RESULT_WINDOW} are not served; "
-                "narrow the search with words or filters", "page")
+            raise ValidationError(gettext(
+                "results beyond the first %(max)d are not served; narrow the search with words "
+                "or filters", max=MAX_RESULT_WINDOW), "page")
 
     @post_load
     def _dedupe(self, data, **kwargs):

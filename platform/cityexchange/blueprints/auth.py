@@ -19,10 +19,10 @@ class LoginSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # csrf_token and the submit button
 
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254,
-                                                                  error="Enter your email."))
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=1, error="Enter your password."))
+    email = fields.String(required=True, validate=validate.Length(
+        min=1, max=254, error=lazy_gettext("Enter your email.")))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=1, error=lazy_gettext("Enter your password.")))
     next = fields.String(load_default="")
 
 

@@ -60,7 +60,7 @@ def canonical_query(args: MultiDict) -> str:
 
 def _name_field() -> fields.String:
     return fields.String(required=True, validate=validate.Length(
-        min=1, max=NAME_MAX, error=f"Give a name of 1 to {NAME_MAX} characters."))
+        min=1, max=NAME_MAX, error=lazy_gettext("Give a name of 1 to {max} characters.")))
 
 
 def _stripped(data) -> dict:
