@@ -151,8 +151,13 @@ def test_facet_labels_follow_ui_lang(client, corpus):
     assert english["hydrogen"] == "Hydrogen"
     assert german["hydrogen"] == "Wasserstoff"
     assert german["structural-change"] == "Strukturwandel"
+    # Language and country names follow the UI language too.
     languages = {o["value"]: o["label"] for o in search(client)["facets"]["language"]}
-    assert languages == {"en": "English", "de": "Deutsch"}
+    assert languages == {"en": "English", "de": "German"}
+    in_polish = search(client, "ui_lang=pl")["facets"]
+    assert {o["value"]: o["label"] for o in in_polish["language"]} == {
+        "en": "Angielski", "de": "Niemiecki"}
+    assert "Niemcy" in {o["label"] for o in in_polish["country"]}
 
 
 def test_partnership_facet_is_labelled_with_the_partnership_name(client, app):

@@ -102,8 +102,11 @@ def test_search_page_in_english(client, hydrogen):
 def test_browser_language_picks_german_and_ui_lang_sticks(client, hydrogen):
     german = text_of(client.get("/search", headers={"Accept-Language": "de-DE,de;q=0.9"}))
     assert "Thema" in facet_headings(german)
-    english = text_of(client.get("/search", headers={"Accept-Language": "fr, en;q=0.5"}))
+    # Portuguese is no UI language: the next one the browser accepts wins.
+    english = text_of(client.get("/search", headers={"Accept-Language": "pt, en;q=0.5"}))
     assert "Topic" in facet_headings(english)
+    french = text_of(client.get("/search", headers={"Accept-Language": "fr-CH, en;q=0.5"}))
+    assert "Thème" in facet_headings(french)
     client.get("/?ui_lang=de")
     assert "Thema" in facet_headings(text_of(client.get("/search")))
     client.get("/?ui_lang=en")
@@ -134,7 +137,7 @@ def translated(app):
 def test_search_hit_offers_the_translation_in_the_readers_language(client, translated):
     english = text_of(client.get("/search?q=buses&ui_lang=en"))
     assert f'href="/case-studies/{translated.slug}?lang=en">also in English</a>' in english
-    assert ">Deutsch</span>" in english  # the original language
+    assert ">German</span>" in english  # the original language, named in the UI language
     german = text_of(client.get("/search?q=buses&ui_lang=de"))
     assert "?lang=" not in german  # the original already is in the reader's language
 
@@ -146,8 +149,8 @@ def test_case_study_page_shows_the_asked_translation_first(client, translated):
 
     html = text_of(client.get(f"/case-studies/{translated.slug}?lang=en"))
     assert "<h1>Hydrogen buses for local transport</h1>" in html
-    assert "Deutsch (original): Wasserstoffbusse für den Nahverkehr" in html
-    assert html.index("<h1>") < html.index("Deutsch (original)")
+    assert "German (original): Wasserstoffbusse für den Nahverkehr" in html
+    assert html.index("<h1>") < html.index("German (original)")
     # A language it has no translation into shows the original.
     unknown = text_of(client.get(f"/case-studies/{translated.slug}?lang=pl"))
     assert "<h1>Wasserstoffbusse für den Nahverkehr</h1>" in unknown

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -108,13 +110,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EngineUnavailable)
     def _engine_down(error: EngineUnavailable):
         log.warning("search engine unavailable: %s", error)
-        message = "Search is unavailable at the moment. Case studies can still be read; please try the search again in a few minutes."
+        message = gettext("Search is unavailable at the moment. Case studies can still be read; "
+                          "please try the search again in a few minutes.")
         if isinstance(error, EngineMisconfigured):
             # Waiting will not help: the engine refused the request (a 4xx).
             log.error("search engine refuses requests: %s", error)
-            message = ("Search is unavailable: the search engine refused the request because its "
-                       "index or settings need an operator's attention (see /healthz). Case "
-                       "studies can still be read.")
+            message = gettext("Search is unavailable: the search engine refused the request "
+                              "because its index or settings need an operator's attention (see "
+                              "/healthz). Case studies can still be read.")
         if wants_json():
             return _json_error(503, message)
         return render_template("error.html", status=503, message=message), 503
@@ -129,14 +132,37 @@ def init_app(app: Flask) -> None:
                     response.headers.add(name, value)
             return response, status
         return (
-            render_template("error.html", status=error.code, message=error.description),
+            render_template("error.html", status=error.code, message=page_message(error)),
             error.code,
         )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        message = "Something went wrong on our side. The error has been logged."
+        message = gettext("Something went wrong on our side. The error has been logged.")
         if wants_json():
             return _json_error(500, message)
         return render_template("error.html", status=500, message=message), 500
+
+
+def page_message(error: HTTPException) -> str:
+    """Werkzeug's own descriptions are English; a page shows ours, in the reader's language.
+    A description a view gave (translated where it was raised) is kept."""
+    if isinstance(error, CSRFError):
+        return gettext("The form's security token (CSRF) expired or was missing, so nothing "
+                       "was changed. Go back, reload the page and try again.")
+    if error.description != type(error).description:
+        return error.description
+    generic = {
+        400: gettext("The request could not be understood. Go back, check what you entered "
+                     "and try again."),
+        401: gettext("Please log in to see this page."),
+        403: gettext("You are not allowed to see this page. If you think you should be, ask "
+                     "a network coordinator."),
+        404: gettext("This page does not exist. It may have been moved or deleted; try the "
+                     "search."),
+        405: gettext("This address does not accept that kind of request."),
+        413: gettext("What you sent is too large."),
+        429: gettext("Too many requests in a short time. Please wait a moment and try again."),
+    }
+    return generic.get(error.code, gettext("The request could not be completed."))

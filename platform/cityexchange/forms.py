@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from cityexchange.schemas import OUTCOME_FIELDS, CaseStudyInputSchema
 from cityexchange.services import tagging
 from cityexchange.services.case_studies import case_study_fields
+from cityexchange.validation_text import localised
 
 TEXT_FIELDS = ("title", "summary", "body", "language", "year", "topics", "partners", "city")
 TRANSLATION_FIELDS = ("language", "title", "summary", "body", "translator_kind", "translator")
@@ -88,7 +90,7 @@ class CaseStudyForm:
         try:
             data = CaseStudyInputSchema().load(raw)
         except ValidationError as error:
-            self._map_errors(error.messages)
+            self._map_errors(localised(error.messages))
             return None
         return None if self.errors else data
 
@@ -101,10 +103,11 @@ class CaseStudyForm:
             language = block["language"].strip()
             if not language:
                 self.add_error(translation_field(index, "language"),
-                               "Choose the language of this translation.")
+                               gettext("Choose the language of this translation."))
             elif language in result:
                 self.add_error(translation_field(index, "language"),
-                               f"There is already a translation into '{language}'.")
+                               gettext("There is already a translation into '%(language)s'.",
+                                       language=language))
             else:
                 result[language] = {name: block[name] for name in TRANSLATION_FIELDS[1:]}
                 self._language_index[language] = index

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from flask_babel import gettext
 from marshmallow import ValidationError
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -24,16 +25,16 @@ def _common() -> frozenset[str]:
 def password_problem(password: str) -> str | None:
     """Why the password is refused, or None."""
     if len(password) < MIN_LENGTH:
-        return f"Give a password of at least {MIN_LENGTH} characters."
+        return gettext("Give a password of at least %(count)d characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Give a password of at most {MAX_LENGTH} characters."
+        return gettext("Give a password of at most %(count)d characters.", count=MAX_LENGTH)
     folded = password.lower()
     # "Password2024!" is "password" with a suffix: refused as well.
     candidates = {folded, re.sub(r"\s+", "", folded), re.sub(r"[\d\W_]+$", "", folded),
                   re.sub(r"^[\d\W_]+", "", folded)}
     if candidates & _common():
-        return ("This password is among the most commonly used ones, which attackers try "
-                "first. Choose another, e.g. a few unrelated words.")
+        return gettext("This password is among the most commonly used ones, which attackers "
+                       "try first. Choose another, e.g. a few unrelated words.")
     return None
 
 

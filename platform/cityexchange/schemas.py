@@ -16,6 +16,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from flask_babel import gettext, lazy_gettext
+
 from cityexchange.models import BUDGET_RANGES, CO2_BANDS, PROJECT_STATUSES, TRANSLATOR_KINDS
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
@@ -118,7 +120,7 @@ def _year_field():
 
 def _choice(choices):
     return fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        choices, error=f"use one of: {', '.join(choices)}"))
+        choices, error=lazy_gettext("use one of: {choices}")))
 
 
 class OutcomeInputSchema(Schema):
@@ -132,10 +134,12 @@ class OutcomeInputSchema(Schema):
     measured_results = fields.String(load_default="", validate=validate.Length(max=20_000))
     co2_reduction_t_per_year = fields.Float(
         load_default=None, allow_none=True, allow_nan=False,
-        validate=validate.Range(min=0, max=1e9, error="give tonnes per year, 0 or more"))
+        validate=validate.Range(min=0, max=1e9,
+                                error=lazy_gettext("give tonnes per year, 0 or more")))
     people_reached = fields.Integer(
         load_default=None, allow_none=True,
-        validate=validate.Range(min=0, max=10**10, error="give a number of people, 0 or more"))
+        validate=validate.Range(min=0, max=10**10,
+                                error=lazy_gettext("give a number of people, 0 or more")))
 
     @pre_load
     def _clean_outcomes(self, data, **kwargs):
@@ -158,8 +162,8 @@ class OutcomeInputSchema(Schema):
     def _time_span(self, data, **kwargs):
         start, end = data.get("start_year"), data.get("end_year")
         if start is not None and end is not None and end < start:
-            raise ValidationError(f"the end year comes before the start year ({start})",
-                                  "end_year")
+            raise ValidationError(gettext(
+                "the end year comes before the start year (%(start)d)", start=start), "end_year")
 
 
 class CaseStudyInputSchema(OutcomeInputSchema):
@@ -169,7 +173,8 @@ class CaseStudyInputSchema(OutcomeInputSchema):
         unknown = EXCLUDE
 
     slug = fields.String(
-        validate=validate.Regexp(SLUG_RE, error="use lower-case letters, digits and hyphens"),
+        validate=validate.Regexp(SLUG_RE, error=lazy_gettext(
+            "use lower-case letters, digits and hyphens")),
         load_default=None,
     )
     title = fields.String(required=True, validate=validate.Length(min=3, max=300))
@@ -213,19 +218,18 @@ class CaseStudyInputSchema(OutcomeInputSchema):
     def _translation_differs(self, data, **kwargs):
         language = data.get("language")
         if language and language in data.get("translations", {}):
-            raise ValidationError(
-                f"a translation into '{language}' duplicates the original language",
-                "translations",
-            )
+            raise ValidationError(gettext(
+                "a translation into '%(language)s' duplicates the original language",
+                language=language), "translations")
 
     @validates_schema
     def _known_concepts(self, data, **kwargs):
         for name in ("concepts", "dismissed_concepts"):
             unknown = unknown_concepts(data.get(name) or [])
             if unknown:
-                raise ValidationError(
-                    f"unknown concept {', '.join(unknown)}: use thesaurus ids "
-                    "(GET /api/v1/topics); free words belong in topics", name)
+                raise ValidationError(gettext(
+                    "unknown concept %(concepts)s: use thesaurus ids (GET /api/v1/topics); free "
+                    "words belong in topics", concepts=", ".join(unknown)), name)
 
     @post_load
     def _dedupe(self, data, **kwargs):
@@ -240,11 +244,13 @@ class ImportLineSchema(CaseStudyInputSchema):
 
     slug = fields.String(
         required=True,
-        validate=validate.Regexp(SLUG_RE, error="use lower-case letters, digits and hyphens"),
+        validate=validate.Regexp(SLUG_RE, error=lazy_gettext(
+            "use lower-case letters, digits and hyphens")),
     )
     city = fields.String(required=True, validate=validate.Length(min=1, max=200))
     country = fields.String(
-        load_default=None, validate=validate.Regexp(r"^[A-Z]{2}$", error="use an ISO code like DE")
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Z]{2}$", error=lazy_gettext("use an ISO code like DE")),
     )
 
 
@@ -263,7 +269,7 @@ class ContactInputSchema(Schema):
     @validates_schema
     def _consent_has_a_date(self, data, **kwargs):
         if data.get("consent") and data.get("consent_date") is None:
-            raise ValidationError("give the date the consent was given", "consent_date")
+            raise ValidationError(gettext("give the date the consent was given"), "consent_date")
 
 
 class CitySchema(Schema):
@@ -349,7 +355,7 @@ def _filter_values(value_validator=None) -> fields.List:
         fields.String(validate=value_validator or validate.Length(min=1, max=200)),
         load_default=list,
         validate=validate.Length(max=MAX_FILTER_VALUES,
-                                 error=f"at most {MAX_FILTER_VALUES} values, please"),
+                                 error=lazy_gettext("at most {max} values, please")),
     )
 
 
@@ -396,31 +402,32 @@ class SearchParamsSchema(PageParamsSchema):
     country = _filter_values()
     topic = _filter_values()
     language = _filter_values()
-    year = _filter_values(validate.Regexp(r"^\d{4}$", error="use a year such as 2024"))
+    year = _filter_values(
+        validate.Regexp(r"^\d{4}$", error=lazy_gettext("use a year such as 2024")))
     collection = _filter_values()
     partnership = _filter_values()
     status = _filter_values(validate.OneOf(
-        PROJECT_STATUSES, error=f"use one of: {', '.join(PROJECT_STATUSES)}"))
+        PROJECT_STATUSES, error=lazy_gettext("use one of: {choices}")))
     funding = _filter_values()
     # Range facets in fixed bands, smallest first.
     budget = _filter_values(validate.OneOf(
-        BUDGET_RANGES, error=f"use one of: {', '.join(BUDGET_RANGES)}"))
-    co2 = _filter_values(validate.OneOf(CO2_BANDS, error=f"use one of: {', '.join(CO2_BANDS)}"))
+        BUDGET_RANGES, error=lazy_gettext("use one of: {choices}")))
+    co2 = _filter_values(validate.OneOf(CO2_BANDS, error=lazy_gettext("use one of: {choices}")))
     # Year as a from–to range (either end may be left open); it narrows `year`.
     year_from = fields.Integer(load_default=None, validate=validate.Range(
-        min=YEAR_MIN, max=YEAR_MAX, error=f"use a year from {YEAR_MIN} to {YEAR_MAX}"))
+        min=YEAR_MIN, max=YEAR_MAX, error=lazy_gettext("use a year from {min} to {max}")))
     year_to = fields.Integer(load_default=None, validate=validate.Range(
-        min=YEAR_MIN, max=YEAR_MAX, error=f"use a year from {YEAR_MIN} to {YEAR_MAX}"))
+        min=YEAR_MIN, max=YEAR_MAX, error=lazy_gettext("use a year from {min} to {max}")))
     # Only case studies whose every translation was made by a person (or by a machine).
     translation = _filter_values(validate.OneOf(
-        TRANSLATOR_KINDS, error=f"use one of: {', '.join(TRANSLATOR_KINDS)}"))
+        TRANSLATOR_KINDS, error=lazy_gettext("use one of: {choices}")))
 
     @validates_schema
     def _within_window(self, data, **kwargs):
         if data["page"] * data["per_page"] > MAX_RESULT_WINDOW:
-            raise ValidationError(
-                f"results beyond the first {MAX_RESULT_WINDOW} are not served; "
-                "narrow the search with words or filters", "page")
+            raise ValidationError(gettext(
+                "results beyond the first %(max)d are not served; narrow the search with words "
+                "or filters", max=MAX_RESULT_WINDOW), "page")
 
     # "Only my words": search the words as typed, without their concepts' labels in
     # other languages.
@@ -429,7 +436,7 @@ class SearchParamsSchema(PageParamsSchema):
     @validates_schema
     def _year_range_in_order(self, data, **kwargs):
         if data.get("year_from") and data.get("year_to") and data["year_from"] > data["year_to"]:
-            raise ValidationError("year_to must not be before year_from", "year_to")
+            raise ValidationError(gettext("year_to must not be before year_from"), "year_to")
 
     @post_load
     def _dedupe(self, data, **kwargs):

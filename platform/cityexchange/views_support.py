@@ -7,13 +7,17 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from cityexchange import auth
+from cityexchange.i18n import language_label, language_word
 from cityexchange.markdown import render_markdown
 from indexer.analysis import LANGUAGE_NAMES
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown")
-    app.add_template_filter(lambda code: LANGUAGE_NAMES.get(code, code), "language_name")
+    # Labels and sentences in the UI language; `language_names` (each in its own name)
+    # is for the language chooser.
+    app.add_template_filter(lambda code: language_label(code), "language_name")
+    app.add_template_filter(lambda code: language_word(code), "language_word")
 
     @app.context_processor
     def _globals():

@@ -18,6 +18,7 @@ from cityexchange.extensions import db
 from cityexchange.models import ROLES, User
 from cityexchange.services import user_admin as service
 from cityexchange.services.user_admin import UserAdminError
+from cityexchange.validation_text import localised
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -46,7 +47,7 @@ def create():
     try:
         user = service.create(service.NewUserSchema().load(request.form.to_dict()))
     except ValidationError as error:
-        return _render(new=typed, new_errors=error.messages), 400
+        return _render(new=typed, new_errors=localised(error.messages)), 400
     flash(gettext("Created the account %(email)s (%(role)s).", email=user.email,
                   role=user.role), "success")
     return redirect(url_for(".index"))
@@ -60,7 +61,7 @@ def update(user_id: int):
     try:
         service.update(user, service.EditUserSchema().load(typed), acting=current_user)
     except ValidationError as error:
-        return _render(editing={user.id: (typed, error.messages)}), 400
+        return _render(editing={user.id: (typed, localised(error.messages))}), 400
     except UserAdminError as error:
         return _render(editing={user.id: (typed, {error.field: [error.message]})}), 400
     flash(gettext("Saved the account %(email)s.", email=user.email), "success")

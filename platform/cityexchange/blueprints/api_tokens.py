@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from cityexchange.errors import FieldError
 from cityexchange.services import api_tokens as service
+from cityexchange.validation_text import localised
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -25,7 +27,7 @@ def create():
     try:
         data = service.ApiTokenInputSchema().load(typed)
     except ValidationError as error:
-        return _render(values=typed, errors=error.messages), 400
+        return _render(values=typed, errors=localised(error.messages)), 400
     try:
         new = service.create_token(current_user, data["name"])
     except FieldError as error:
@@ -40,8 +42,8 @@ def create():
 def revoke(token_id: int):
     token = service.get_token(current_user, token_id)
     service.revoke(token)
-    flash(f"Revoked the token “{token.name}” ({token.prefix}…): requests that use it now "
-          "get 401.", "success")
+    flash(gettext("Revoked the token “%(name)s” (%(prefix)s…): requests that use it now get "
+                  "401.", name=token.name, prefix=token.prefix), "success")
     return redirect(url_for(".tokens"))
 
 

@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from cityexchange.services import login_throttle
 from cityexchange.services.users import authenticate
+from cityexchange.validation_text import localised
 
 bp = Blueprint("auth", __name__)
 
@@ -20,10 +21,10 @@ class LoginSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # csrf_token and the submit button
 
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254,
-                                                                  error="Enter your email."))
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=1, error="Enter your password."))
+    email = fields.String(required=True, validate=validate.Length(
+        min=1, max=254, error=lazy_gettext("Enter your email.")))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=1, error=lazy_gettext("Enter your password.")))
     next = fields.String(load_default="")
 
 
@@ -52,7 +53,7 @@ def login():
     try:
         data = LoginSchema().load(form)
     except ValidationError as error:
-        return render_template("login.html", form=form, errors=error.messages), 400
+        return render_template("login.html", form=form, errors=localised(error.messages)), 400
     address = request.remote_addr or ""
     wait = login_throttle.retry_after(data["email"], address)
     if wait:

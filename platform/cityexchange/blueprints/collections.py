@@ -1,6 +1,7 @@
 """Collections as readers see them: the published ones, their case studies in order."""
 
 from flask import Blueprint, abort, render_template
+from flask_babel import gettext
 from flask_login import current_user
 
 from cityexchange.auth import can_curate
@@ -19,6 +20,7 @@ def detail(slug):
     collection = service.get_collection(slug)
     # A draft is the curators' work in progress: for everyone else it does not exist.
     if collection is None or (collection.status != "published" and not can_curate(current_user)):
-        abort(404, description=f"There is no published collection '{slug}'.")
+        abort(404, description=gettext("There is no published collection '%(slug)s'.",
+                                       slug=slug))
     return render_template("collections/detail.html", collection=collection,
                            items=service.visible_items(collection))

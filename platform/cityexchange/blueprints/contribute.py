@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.auth import can_edit_case_study, is_staff
-from cityexchange.errors import Conflict, FieldError
+from cityexchange.errors import Conflict, FieldError, page_message
 from cityexchange.extensions import db
 from cityexchange.forms import CaseStudyForm
 from cityexchange.models import STATUSES, CaseStudy, City
@@ -99,7 +99,8 @@ def change_status(slug):
     try:
         data = StatusSchema().load(request.form.to_dict())
     except ValidationError as error:
-        abort(400, description=f"Cannot change the status: {error.messages}")
+        abort(400, description=gettext("Cannot change the status: %(reason)s",
+                                       reason=error.messages))
     if not service.change_status(case_study, data["status"], actor=current_user):
         flash(gettext("It is already %(status)s; nothing changed.",
                       status=STATUS_NAMES[case_study.status]), "info")
@@ -117,12 +118,14 @@ def history(slug):
     try:
         args = HistoryArgsSchema().load(request.args.to_dict())
     except ValidationError as error:
-        abort(400, description=f"revision: {' '.join(error.messages['revision'])}")
+        abort(400, description=gettext("revision: %(reason)s",
+                                       reason=" ".join(error.messages["revision"])))
     chosen = None
     if args["revision"] is not None:
         chosen = next((r for r in case_study.revisions if r.number == args["revision"]), None)
         if chosen is None:
-            abort(404, description=f"There is no revision {args['revision']} of this case study.")
+            abort(404, description=gettext("There is no revision %(number)d of this case study.",
+                                           number=args["revision"]))
     current = case_study.revisions[0] if case_study.revisions else None
     diff = revision_diff(chosen, current) if chosen and current else []
     return render_template("contribute/history.html", case_study=case_study, chosen=chosen,
@@ -140,10 +143,11 @@ def _csrf_error(error: CSRFError):
     allowed = (can_edit_case_study(current_user, case_study) if case_study
                else request.endpoint == "contribute.new" and bool(_cities_for_user()))
     if not allowed:
-        return render_template("error.html", status=400, message=error.description), 400
+        return render_template("error.html", status=400, message=page_message(error)), 400
     form = CaseStudyForm.from_request(request.form)
-    form.add_error("csrf", "The form's security token (CSRF) expired or was missing, so nothing "
-                           "was saved. Your text is kept below: check it and save again.")
+    form.add_error("csrf", gettext(
+        "The form's security token (CSRF) expired or was missing, so nothing was saved. Your "
+        "text is kept below: check it and save again."))
     return _render_form(form, case_study), 400
 
 

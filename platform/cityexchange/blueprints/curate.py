@@ -11,16 +11,18 @@ from functools import wraps
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, ValidationError
 
 from cityexchange.auth import can_curate
-from cityexchange.errors import SearchUnavailable
+from cityexchange.errors import SearchUnavailable, page_message
 from cityexchange.extensions import db
 from cityexchange.models import Collection, CollectionItem
 from cityexchange.services import collections as service
 from cityexchange.services.collections import ACCEPTED, HIDDEN, PENDING, CurationError
+from cityexchange.validation_text import localised
 
 bp = Blueprint("curate", __name__, url_prefix="/curate")
 
@@ -43,7 +45,7 @@ class FormState:
         try:
             return schema.load(data)
         except ValidationError as error:
-            for name, messages in error.messages.items():
+            for name, messages in localised(error.messages).items():
                 for message in messages if isinstance(messages, list) else [messages]:
                     self.add_error(name, str(message))
             return None
@@ -54,8 +56,9 @@ def curator_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not can_curate(current_user):
-            abort(403, description="Only network coordinators and administrators curate "
-                                   "collections. Ask one of them to add your case study.")
+            abort(403, description=gettext(
+                "Only network coordinators and administrators curate collections. Ask one "
+                "of them to add your case study."))
         return view(*args, **kwargs)
     return wrapped
 
@@ -92,8 +95,9 @@ def new():
     if data is None:
         return _render_new(form), 400
     collection = service.create_collection(data, owner=current_user)
-    flash(f"Created “{collection.title}”. Now add case studies: search, then use “Add” on a "
-          "result, or give a case study's address below.", "success")
+    flash(gettext("Created “%(title)s”. Now add case studies: search, then use “Add” on a "
+                  "result, or give a case study's address below.", title=collection.title),
+          "success")
     return redirect(url_for(".collection", slug=collection.slug))
 
 
@@ -116,10 +120,14 @@ def save(slug):
         return _render(collection, settings=form), 400
     was = collection.status
     service.update_collection(collection, data)
-    message = {("draft", "published"): " It is published: readers see it and search can "
-                                         "filter by it.",
-               ("published", "draft"): " It is a draft again: readers no longer see it."}
-    flash(f"Saved “{collection.title}”.{message.get((was, collection.status), '')}", "success")
+    message = {("draft", "published"): gettext(
+                   "Saved “%(title)s”. It is published: readers see it and search can filter "
+                   "by it.", title=collection.title),
+               ("published", "draft"): gettext(
+                   "Saved “%(title)s”. It is a draft again: readers no longer see it.",
+                   title=collection.title)}
+    flash(message.get((was, collection.status))
+          or gettext("Saved “%(title)s”.", title=collection.title), "success")
     return redirect(url_for(".collection", slug=slug))
 
 
@@ -131,9 +139,10 @@ def refresh(slug):
     if notice:
         flash(notice, "error")
     elif not collection.saved_search:
-        flash("This collection has no saved search: add one in its settings.", "info")
+        flash(gettext("This collection has no saved search: add one in its settings."), "info")
     else:
-        flash(f"{count} new proposal{'s' if count != 1 else ''} from the saved search.", "success")
+        flash(ngettext("%(num)d new proposal from the saved search.",
+                       "%(num)d new proposals from the saved search.", count), "success")
     return redirect(url_for(".collection", slug=slug) + "#proposals")
 
 
@@ -143,7 +152,8 @@ def delete(slug):
     collection = _collection_or_404(slug)
     title = collection.title
     service.delete_collection(collection)
-    flash(f"Deleted the collection “{title}”. Its case studies are untouched.", "success")
+    flash(gettext("Deleted the collection “%(title)s”. Its case studies are untouched.",
+                  title=title), "success")
     return redirect(url_for(".index"))
 
 
@@ -162,8 +172,9 @@ def add_from_search():
     slug = request.form.get("collection", "").strip()
     collection = service.get_collection(slug) if slug else None
     if collection is None:
-        abort(400, description="collection: choose one of the collections in the menu."
-                               if not slug else f"collection: there is no collection '{slug}'.")
+        abort(400, description=gettext("collection: choose one of the collections in the menu.")
+              if not slug else gettext("collection: there is no collection '%(slug)s'.",
+                                       slug=slug))
     return _add(collection)
 
 
@@ -176,7 +187,7 @@ def note(slug, item_id):
     if data is None:
         return _render(collection, notes={item.id: form}), 400
     service.set_note(item, data["note"])
-    flash(f"Saved the note on “{item.case_study.title}”.", "success")
+    flash(gettext("Saved the note on “%(title)s”.", title=item.case_study.title), "success")
     return _back_to(item)
 
 
@@ -187,8 +198,9 @@ def move(slug, item_id):
     data = _load_or_400(service.MoveSchema())
     moved = service.move_item(item, data["direction"])  # CurationError: errors.py says 400
     if not moved:
-        end = "first" if data["direction"] == "up" else "last"
-        flash(f"“{item.case_study.title}” is already the {end}.", "info")
+        flash(gettext("“%(title)s” is already the first.", title=item.case_study.title)
+              if data["direction"] == "up" else
+              gettext("“%(title)s” is already the last.", title=item.case_study.title), "info")
     return _back_to(item)
 
 
@@ -199,15 +211,18 @@ def order(slug):
     collection = _collection_or_404(slug)
     data = _load_or_400(service.OrderSchema())
     service.reorder(collection, data["order"])
-    flash("Saved the new order.", "success")
+    flash(gettext("Saved the new order."), "success")
     return redirect(url_for(".collection", slug=slug) + "#items")
 
 
 STATE_MESSAGES = {
-    (PENDING, ACCEPTED): "Accepted “{}”: it is now the last case study of the collection.",
-    (PENDING, HIDDEN): "Hid the proposal “{}”: the saved search will not propose it again.",
-    (ACCEPTED, HIDDEN): "Removed “{}” from the collection.",
-    (HIDDEN, ACCEPTED): "Restored “{}”: it is now the last case study of the collection.",
+    (PENDING, ACCEPTED): lazy_gettext(
+        "Accepted “%(title)s”: it is now the last case study of the collection."),
+    (PENDING, HIDDEN): lazy_gettext(
+        "Hid the proposal “%(title)s”: the saved search will not propose it again."),
+    (ACCEPTED, HIDDEN): lazy_gettext("Removed “%(title)s” from the collection."),
+    (HIDDEN, ACCEPTED): lazy_gettext(
+        "Restored “%(title)s”: it is now the last case study of the collection."),
 }
 
 
@@ -220,7 +235,7 @@ def state(slug, item_id):
     service.set_item_state(item, data["state"])
     message = STATE_MESSAGES.get((was, item.state))
     if message:
-        flash(message.format(item.case_study.title), "success")
+        flash(str(message) % {"title": item.case_study.title}, "success")
     return _back_to(item)
 
 
@@ -232,10 +247,11 @@ def _csrf_error(error: CSRFError):
         collection = service.get_collection(request.view_args["slug"])
     allowed = can_curate(current_user) and (collection or request.endpoint == "curate.new")
     if not allowed:  # no abort() in an error handler: it would become a 500
-        return render_template("error.html", status=400, message=error.description), 400
+        return render_template("error.html", status=400, message=page_message(error)), 400
     form = _settings_from_request()
-    form.add_error("csrf", "The form's security token (CSRF) expired or was missing, so nothing "
-                           "was saved. Your text is kept below: check it and save again.")
+    form.add_error("csrf", gettext(
+        "The form's security token (CSRF) expired or was missing, so nothing was saved. Your "
+        "text is kept below: check it and save again."))
     return (_render(collection, settings=form) if collection else _render_new(form)), 400
 
 
@@ -254,9 +270,11 @@ def _add(collection: Collection):
         return _render(collection, add=form), 400
     session[LAST_COLLECTION] = collection.slug
     if service.add_item(collection, case_study, data["note"]):
-        flash(f"Added “{case_study.title}” to “{collection.title}”.", "success")
+        flash(gettext("Added “%(title)s” to “%(collection)s”.", title=case_study.title,
+                      collection=collection.title), "success")
     else:
-        flash(f"“{case_study.title}” is already in “{collection.title}”.", "info")
+        flash(gettext("“%(title)s” is already in “%(collection)s”.", title=case_study.title,
+                      collection=collection.title), "info")
     return_to = request.form.get("return_to")
     if return_to is not None:  # back to the same search: its query string, never a URL
         query = urlencode(parse_qsl(return_to[:2_000]))
@@ -270,14 +288,14 @@ def _refresh(collection: Collection) -> tuple[int, str | None]:
         return service.refresh_proposals(collection), None
     except SearchUnavailable:
         db.session.rollback()
-        return 0, ("Search is unavailable at the moment, so the saved search proposed nothing "
-                   "new. Everything else works; try “Refresh proposals” later.")
+        return 0, gettext("Search is unavailable at the moment, so the saved search proposed "
+                          "nothing new. Everything else works; try “Refresh proposals” later.")
 
 
 def _collection_or_404(slug: str) -> Collection:
     collection = service.get_collection(slug)
     if collection is None:
-        abort(404, description=f"There is no collection '{slug}'.")
+        abort(404, description=gettext("There is no collection '%(slug)s'.", slug=slug))
     return collection
 
 
@@ -285,8 +303,9 @@ def _item_or_404(slug: str, item_id: int) -> tuple[Collection, CollectionItem]:
     collection = _collection_or_404(slug)
     item = next((i for i in collection.items if i.id == item_id), None)
     if item is None:
-        abort(404, description=f"The collection '{slug}' has no item {item_id}; "
-                               "reload the page to see its current items.")
+        abort(404, description=gettext(
+            "The collection '%(slug)s' has no item %(item)d; reload the page to see its "
+            "current items.", slug=slug, item=item_id))
     return collection, item
 
 

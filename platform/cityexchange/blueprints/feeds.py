@@ -35,7 +35,7 @@ def case_studies_feed():
 def city_feed(slug):
     city = db.session.scalar(select(City).where(City.slug == slug))
     if city is None:
-        abort(404, description=f"There is no city '{slug}'.")
+        abort(404, description=gettext("There is no city '%(slug)s'.", slug=slug))
     return _atom(service.city_feed(city))
 
 
@@ -44,15 +44,17 @@ def collection_feed(slug):
     collection = collections_service.get_collection(slug)
     # Feed readers have no session: only a published collection has a feed.
     if collection is None or collection.status != "published":
-        abort(404, description=f"There is no published collection '{slug}'.")
+        abort(404, description=gettext("There is no published collection '%(slug)s'.",
+                                       slug=slug))
     return _atom(service.collection_feed(collection))
 
 
 @bp.get("/topics/<topic>.atom")
 def topic_feed(topic):
     if topic not in get_thesaurus():
-        abort(404, description=f"There is no topic '{topic}'. Topic ids are listed at "
-                               "/api/v1/topics.")
+        abort(404, description=gettext(
+            "There is no topic '%(topic)s'. Topic ids are listed at /api/v1/topics.",
+            topic=topic))
     page = service.newest_matches({"topic": topic}, _ui_lang())
     return _atom(service.topic_feed(page, topic, _ui_lang()))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -41,7 +41,7 @@ def partnerships():
 def partnership(slug):
     found = network.find_partnership(slug)
     if found is None:
-        abort(404, description=f"There is no partnership '{slug}'.")
+        abort(404, description=gettext("There is no partnership '%(slug)s'.", slug=slug))
     return render_template("network/partnership.html", partnership=found,
                            case_studies=network.joint_case_studies(found))
 
@@ -57,12 +57,14 @@ def _search_like_city():
     slug = request.args.get("like", "").strip()
     city = network.find_city_by_slug(slug)
     if city is None:
-        abort(404, description=f"There is no city '{slug}' to compare with. "
-                               "Use a city's address name, e.g. like=dortmund.")
+        abort(404, description=gettext(
+            "There is no city '%(slug)s' to compare with. Use a city's address name, e.g. "
+            "like=dortmund.", slug=slug))
     similar = network.similar_cities(city, SIMILAR_IN_SEARCH, _ui_lang())
     if not similar:
-        abort(404, description=f"No city of the network resembles {city.name} yet "
-                               "(size, industrial legacy, focus themes).")
+        abort(404, description=gettext(
+            "No city of the network resembles %(city)s yet (size, industrial legacy, focus "
+            "themes).", city=city.name))
     kept = [(k, v) for k, v in request.args.items(multi=True)
             if k not in ("like", "city", "page")]
     cities = [("city", found.city.name) for found in similar]

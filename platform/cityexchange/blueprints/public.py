@@ -49,7 +49,8 @@ def favicon():
 def case_study(slug):
     case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
     if case_study is None or not case_study.is_published:
-        abort(404, description=f"There is no published case study '{slug}'.")
+        abort(404, description=gettext("There is no published case study '%(slug)s'.",
+                                       slug=slug))
     # ?lang= puts a translation first; a language it does not have shows the original.
     shown = request.args.get("lang", "")
     shown = shown if shown in case_study.languages else case_study.language
@@ -79,7 +80,7 @@ def topics():
 def city(slug):
     city = db.session.scalar(select(City).where(City.slug == slug))
     if city is None:
-        abort(404, description=f"There is no city '{slug}'.")
+        abort(404, description=gettext("There is no city '%(slug)s'.", slug=slug))
     case_studies = db.session.scalars(
         select(CaseStudy)
         .where(CaseStudy.city_id == city.id, CaseStudy.status == "published")

@@ -25,6 +25,7 @@ from marshmallow import ValidationError
 
 from cityexchange.services import saved_searches as service
 from cityexchange.services.saved_searches import SavedSearchError
+from cityexchange.validation_text import localised
 
 bp = Blueprint("saved_searches", __name__, url_prefix="/account/searches")
 
@@ -46,7 +47,7 @@ def create():
         data = service.SavedSearchInputSchema().load(typed)
         saved = service.create(current_user, data)
     except ValidationError as error:
-        return _render(values=typed, errors=error.messages), 400
+        return _render(values=typed, errors=localised(error.messages)), 400
     except SavedSearchError as error:
         return _render(values=typed, errors={error.field: [error.message]}), 400
     session.pop(BADGE_KEY, None)
@@ -74,7 +75,7 @@ def rename(saved_id: int):
         data = service.RenameSchema().load(typed)
         service.rename(saved, data["name"])
     except ValidationError as error:
-        return _render(renaming={saved.id: typed}, errors=error.messages), 400
+        return _render(renaming={saved.id: typed}, errors=localised(error.messages)), 400
     except SavedSearchError as error:
         return _render(renaming={saved.id: typed}, errors={error.field: [error.message]}), 400
     flash(gettext("Renamed it “%(name)s”.", name=saved.name), "success")

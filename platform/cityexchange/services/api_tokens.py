@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from sqlalchemy import select
 
@@ -34,8 +35,8 @@ class ApiTokenInputSchema(Schema):
         unknown = EXCLUDE  # csrf_token
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                         error_messages={"required": "Give the token a name, such as "
-                                                     "“import script”."})
+                         error_messages={"required": lazy_gettext(
+                             "Give the token a name, such as “import script”.")})
 
     @pre_load
     def _strip(self, data, **kwargs):

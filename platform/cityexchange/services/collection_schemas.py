@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
@@ -43,16 +44,17 @@ def validate_saved_search(pairs: list[tuple[str, str]]) -> dict:
     dropped, since proposals always look at the best matches."""
     unknown = sorted({k for k, _ in pairs if k not in ("q", *FACETS, *_PAGE_PARAMETERS)})
     if unknown:
-        raise ValidationError(f"unknown search parameter '{unknown[0]}': use q and the "
-                              f"filters {', '.join(FACETS)}")
+        raise ValidationError(gettext(
+            "unknown search parameter '%(name)s': use q and the filters %(filters)s",
+            name=unknown[0], filters=", ".join(FACETS)))
     try:
         request = parse_search_args(MultiDict([(k, v) for k, v in pairs
                                                if k not in _PAGE_PARAMETERS]))
     except ApiError as error:
         raise ValidationError(error.message) from error
     if not request.q and not request.filters:
-        raise ValidationError("give search words or at least one filter, such as "
-                              "q=hydrogen&city=Dortmund")
+        raise ValidationError(gettext(
+            "give search words or at least one filter, such as q=hydrogen&city=Dortmund"))
     saved = {"q": request.q} if request.q else {}
     saved.update({name: list(values) for name, values in request.filters.items()})
     return saved
@@ -84,7 +86,8 @@ class SavedSearchField(fields.Field):
                      for v in (values if isinstance(values, list) else [values])]
             return validate_saved_search(pairs)
         if not isinstance(value, str):
-            raise ValidationError("give the search as text, such as q=hydrogen&city=Dortmund")
+            raise ValidationError(gettext(
+                "give the search as text, such as q=hydrogen&city=Dortmund"))
         return parse_saved_search(value)
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -100,7 +103,7 @@ class CollectionInputSchema(Schema):
         unknown = EXCLUDE  # csrf_token, buttons
 
     title = fields.String(required=True, validate=validate.Length(min=3, max=300),
-                          error_messages={"required": "Give the collection a title."})
+                          error_messages={"required": lazy_gettext("Give the collection a title.")})
     introduction = fields.String(load_default="", validate=validate.Length(max=20_000))
     cover_text = fields.String(load_default="", validate=validate.Length(max=500))
     status = fields.String(load_default="draft", validate=validate.OneOf(COLLECTION_STATUSES))
@@ -120,7 +123,8 @@ class AddItemSchema(Schema):
 
     case_study = fields.String(
         required=True, validate=validate.Length(min=1, max=500),
-        error_messages={"required": "Give the slug or the address of a published case study."})
+        error_messages={"required": lazy_gettext(
+            "Give the slug or the address of a published case study.")})
     note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX))
     # The search page to go back to: its query string only, never a URL.
     return_to = fields.String(load_default=None, validate=validate.Length(max=2_000))

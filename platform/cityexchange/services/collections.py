@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import g
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -166,8 +167,9 @@ def find_published_case_study(text: str) -> CaseStudy:
         slug = slug.split("/case-studies/", 1)[1].split("/")[0].split("?")[0]
     case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
     if case_study is None or not case_study.is_published:
-        raise CurationError("case_study", f"There is no published case study '{slug}'. Give its "
-                                          "slug or paste the address of its page.")
+        raise CurationError("case_study", gettext(
+            "There is no published case study '%(slug)s'. Give its slug or paste the address "
+            "of its page.", slug=slug))
     return case_study
 
 
@@ -251,8 +253,8 @@ def set_note(item: CollectionItem, note: str) -> None:
 def move_item(item: CollectionItem, direction: str) -> bool:
     """One place up or down among the accepted items; False at either end."""
     if item.state != ACCEPTED:
-        raise CurationError("direction", "Only case studies in the collection can be moved; "
-                                         "accept the proposal first.")
+        raise CurationError("direction", gettext(
+            "Only case studies in the collection can be moved; accept the proposal first."))
     accepted = items_in(item.collection, ACCEPTED)
     index = accepted.index(item)
     other = index - 1 if direction == "up" else index + 1
@@ -267,8 +269,9 @@ def reorder(collection: Collection, item_ids: list[int]) -> None:
     """Put the accepted items in the order given (which must name each exactly once)."""
     accepted = {item.id: item for item in items_in(collection, ACCEPTED)}
     if sorted(item_ids) != sorted(accepted):
-        raise CurationError("order", "The order must list every case study of the collection "
-                                     "once; reload the page and try again.")
+        raise CurationError("order", gettext(
+            "The order must list every case study of the collection once; reload the page and "
+            "try again."))
     for position, item_id in enumerate(item_ids):
         accepted[item_id].position = position
     _renumber(collection)

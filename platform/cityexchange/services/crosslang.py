@@ -23,7 +23,6 @@ from flask_babel import gettext
 from indexer import SearchEngine, SearchQuery, SearchResult
 from indexer.analysis import (
     DECOMPOUND_LANGUAGES,
-    LANGUAGE_NAMES,
     LANGUAGES,
     analyze,
     compound_dictionary,
@@ -34,6 +33,8 @@ from indexer.embedding import Embedder, to_bytes
 from indexer.expansion import recognise
 from indexer.spelling import corrected, suspects
 from indexer.thesaurus import Thesaurus
+
+from cityexchange.i18n import language_word
 
 if TYPE_CHECKING:
     from cityexchange.services.search import SearchRequest
@@ -75,7 +76,7 @@ class Explanation:
         corrections. (gettext outside a request leaves the English text.)"""
         if not self.words:
             return []
-        names = ", ".join(LANGUAGE_NAMES[language] for language in self.languages)
+        names = ", ".join(language_word(language) for language in self.languages)
         lines = [gettext("the words %(words)s in %(count)d languages (%(names)s)",
                          words=", ".join(self.words), count=len(self.languages), names=names)]
         if self.concepts:

@@ -12,7 +12,7 @@ from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City
 from cityexchange.services.network import SIZE_BANDS, size_band
 from cityexchange.services.search import load_params
-from cityexchange.services.search_facets import country_name
+from cityexchange.i18n import country_name
 from indexer.thesaurus import Thesaurus
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +31,7 @@ FIRST_LOOK = 10
 NAME_MAX = 100
 QUERY_MAX = 4_000
 SEARCH_PARAMETERS = ("q", "sort", *FACETS, "year_from", "year_to")
-TOO_LONG = "This search is too long to save; use fewer words or filters."
+TOO_LONG = lazy_gettext("This search is too long to save; use fewer words or filters.")
 
 
 class SavedSearchError(Invalid):
@@ -61,7 +62,7 @@ def canonical_query(args: MultiDict) -> str:
 
 def _name_field() -> fields.String:
     return fields.String(required=True, validate=validate.Length(
-        min=1, max=NAME_MAX, error=f"Give a name of 1 to {NAME_MAX} characters."))
+        min=1, max=NAME_MAX, error=lazy_gettext("Give a name of 1 to {max} characters.")))
 
 
 def _stripped(data) -> dict:
@@ -91,10 +92,10 @@ class SavedSearchInputSchema(Schema):
         try:
             data["query"] = canonical_query(MultiDict(parse_qsl(query)))
         except ApiError as error:
-            raise ValidationError(f"The search cannot be saved: {error.message}",
-                                  "query") from error
+            raise ValidationError(gettext("The search cannot be saved: %(reason)s",
+                                          reason=error.message), "query") from error
         if len(data["query"]) > QUERY_MAX:  # re-encoding may lengthen it a little
-            raise ValidationError(TOO_LONG, "query")
+            raise ValidationError(str(TOO_LONG), "query")
         return data
 
 
@@ -180,8 +181,9 @@ def new_counts(user: User) -> list[NewCount]:
 def create(user: User, data: dict) -> SavedSearch:
     """Save a search (validated by SavedSearchInputSchema); its "new" count starts at 0."""
     if len(searches_of(user)) >= MAX_SAVED_SEARCHES:
-        raise SavedSearchError("name", f"You have {MAX_SAVED_SEARCHES} saved searches already: "
-                                       "delete one you no longer need, then save this one.")
+        raise SavedSearchError("name", gettext(
+            "You have %(count)d saved searches already: delete one you no longer need, then "
+            "save this one.", count=MAX_SAVED_SEARCHES))
     saved = SavedSearch(user_id=user.id, name=data["name"], query=data["query"])
     db.session.add(saved)
     _commit_name(data["name"])
@@ -209,8 +211,9 @@ def _commit_name(name: str) -> None:
         db.session.commit()
     except IntegrityError:  # (user_id, name) is unique
         db.session.rollback()
-        raise SavedSearchError("name", f"You have a saved search named “{name}” already; "
-                                       "choose another name.") from None
+        raise SavedSearchError("name", gettext(
+            "You have a saved search named “%(name)s” already; choose another name.",
+            name=name)) from None
 
 
 def describe(saved: SavedSearch, ui_lang: str) -> list[tuple[str, str]]:

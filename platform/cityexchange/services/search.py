@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from cityexchange.errors import ApiError, SearchUnavailable
 from cityexchange.extensions import db
+from cityexchange.i18n import country_name, language_label
 from cityexchange.models import (
     BUDGET_RANGES, CO2_BANDS, CaseStudy, City, Collection, Partnership, Translation)
 from cityexchange.schemas import YEAR_MAX, YEAR_MIN, SearchParamsSchema
@@ -24,10 +25,9 @@ from cityexchange.search_engine import get_engine
 from cityexchange.services import crosslang
 from cityexchange.services.embeddings import get_embedder
 from cityexchange.services.outcomes import budget_label, co2_label, project_status_label
-from cityexchange.services.search_facets import country_name
 from cityexchange.thesaurus import get_thesaurus
 from indexer import FACETS, EngineUnavailable, QueryError
-from indexer.analysis import LANGUAGE_NAMES, fold
+from indexer.analysis import fold
 
 
 # The range facets' bands, smallest first.
@@ -226,13 +226,13 @@ class FacetLabels:
         if facet == "topic":
             return get_thesaurus().label(value, self.ui_lang)
         if facet == "language":
-            return LANGUAGE_NAMES.get(value, value)
+            return language_label(value, self.ui_lang)
+        if facet == "country":
+            return country_name(value, self.ui_lang)
         if facet in ("partnership", "collection"):
             return self._titles(facet).get(value, value)
         if facet == "status":
             return project_status_label(value, self.ui_lang)
-        if facet == "country":
-            return country_name(value, self.ui_lang)
         if facet == "budget":
             return budget_label(value)
         if facet == "co2":

@@ -1,11 +1,9 @@
 """How the search page presents facets: topics under their broader concept, the year
-histogram, country names in the reader's language. Pure functions over FacetOptions."""
+histogram. Pure functions over FacetOptions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from babel import Locale, UnknownLocaleError
 
 from indexer.thesaurus import Thesaurus
 
@@ -13,14 +11,6 @@ from indexer.thesaurus import Thesaurus
 VISIBLE_VALUES = 8
 # Topic groups shown before "show more".
 VISIBLE_GROUPS = 4
-
-
-def country_name(code: str, ui_lang: str) -> str:
-    """ "DE" -> "Germany" / "Deutschland" (Babel's CLDR data); unknown codes stay."""
-    try:
-        return Locale.parse(ui_lang).territories.get(code.upper(), code)
-    except (UnknownLocaleError, ValueError):
-        return code
 
 
 def top_concept(thesaurus: Thesaurus, concept_id: str) -> str | None:

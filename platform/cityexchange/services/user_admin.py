@@ -6,6 +6,7 @@ A deactivated account cannot log in, its open sessions end, its API tokens stop 
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -49,14 +50,17 @@ class _AccountFields(Schema):
     def _city(self, data, **kwargs):
         slug = data.get("city")
         if slug and city_by_slug(slug) is None:
-            raise ValidationError(f"There is no city '{slug}'; choose one from the list.", "city")
+            raise ValidationError(gettext("There is no city '%(slug)s'; choose one from the list.",
+                                          slug=slug), "city")
         if data.get("role") == "contributor" and not slug:
-            raise ValidationError("A contributor belongs to a city: choose it.", "city")
+            raise ValidationError(gettext("A contributor belongs to a city: choose it."), "city")
 
 
 class NewUserSchema(_AccountFields):
-    email = fields.Email(required=True, validate=validate.Length(max=254),
-                         error_messages={"invalid": "Give a valid email address."})
+    # fields.Email fixes its message at import time, in English; the validator's message
+    # is read per request, in the reader's language.
+    email = fields.String(required=True, validate=[
+        validate.Length(max=254), validate.Email(error=lazy_gettext("Give a valid email address."))])
     password = fields.String(required=True, load_only=True, validate=validate_password)
 
 
@@ -89,8 +93,9 @@ def create(data: dict) -> User:
 def update(user: User, data: dict, *, acting: User) -> None:
     """Name, role and city from EditUserSchema data; no admin demotes themselves."""
     if user.id == acting.id and data["role"] != user.role:
-        raise UserAdminError("role", "You cannot change your own role: another administrator "
-                                     "has to, so the network always keeps one.")
+        raise UserAdminError("role", gettext(
+            "You cannot change your own role: another administrator has to, so the network "
+            "always keeps one."))
     city = city_by_slug(data["city"]) if data["city"] else None
     if data["role"] != user.role:
         audit.record(acting, "role-change", f"user {user.email}: {user.role} -> {data['role']}")
@@ -102,6 +107,6 @@ def update(user: User, data: dict, *, acting: User) -> None:
 
 def set_active(user: User, active: bool, *, acting: User) -> None:
     if user.id == acting.id and not active:
-        raise UserAdminError("active", "You cannot deactivate your own account.")
+        raise UserAdminError("active", gettext("You cannot deactivate your own account."))
     user.active = active
     db.session.commit()
