@@ -169,6 +169,8 @@ def _shown_arguments(call: ast.Call) -> list[ast.AST]:
         return call.args[1:2] + [kw.value for kw in call.keywords if kw.arg == "description"]
     if name == "add_error" or name.endswith("Error") and name in SHOWN_ERRORS:
         return call.args[1:2]
+    if name in DOMAIN_ERRORS:  # errors.py shows the message on a page, or in JSON
+        return call.args[:1]
     if name == "render_template":
         return [kw.value for kw in call.keywords if kw.arg in ("message", "notice")]
     if name == "ValidationError":  # a form shows it at the field
@@ -183,6 +185,8 @@ def _shown_arguments(call: ast.Call) -> list[ast.AST]:
 PROGRAMMER_ERRORS = {"expected form fields", "expected an object"}
 # Service errors whose message a page shows as it is (field, message).
 SHOWN_ERRORS = {"CurationError", "SavedSearchError", "UserAdminError"}
+# The write service's domain errors (message, field): errors.py shows the message.
+DOMAIN_ERRORS = {"NotFound", "Forbidden", "FieldError", "Invalid", "Conflict"}
 
 
 def unmarked_in_python(package: Path, exempt: set[str]) -> list[str]:

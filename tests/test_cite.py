@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from cityexchange.schemas import CaseStudyInputSchema
 from cityexchange.services import case_studies as service
-from cityexchange.settings import ROOT
 from tests.factories import make_case_study
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 
 def hydrogen(**fields):

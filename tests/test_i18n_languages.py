@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
-from cityexchange.settings import ROOT
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 from tests.factories import make_case_study
 from tests.i18n_scan import (
     template_text_nodes,
@@ -32,7 +32,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 # A translation may equal the English only where the word is the same in that language.
 SAME_AS_ENGLISH = {
     "de": {"Name", "Feed", "Administrator", "Status", "Tokens", "Parameter", "In", "Schemas",
-           "Revision", "Text", "Budget", "Markdown", "optional"},
+           "Revision", "Text", "Budget", "Markdown", "optional", "Indexer"},
     "fr": {"Actions", "Type", "Concepts", "original", "Population", "Collections", "Budget",
            "Markdown", "Date", "Action", "(import)", "Introduction", "Collection", "Pages"},
     "nl": {"Feed", "Status", "Tokens", "Parameter", "Type", "Markdown", "(import)"},
@@ -42,7 +42,9 @@ SAME_AS_ENGLISH = {
 }
 # The JSON API speaks English to programs (its field names and messages are documented
 # in English); every page a person reads goes through the catalogues.
-API_MODULES = {"blueprints/api.py", "blueprints/api_write.py", "blueprints/api_auth.py"}
+# Answers to programs (JSON API) and the command line (backups), read in English.
+API_MODULES = {"blueprints/api.py", "blueprints/api_write.py", "blueprints/api_auth.py",
+               "services/backup.py"}
 TOOLS = ROOT / "tools"
 
 

@@ -70,14 +70,14 @@ class TranslationSchema(Schema):
     # text changes, translated_at and source_revision default to this save.
     # Nested errors reach API callers under "translations": the messages name the key.
     translator_kind = fields.String(allow_none=True, validate=validate.OneOf(
-        TRANSLATOR_KINDS, error=f"translator_kind: use one of {', '.join(TRANSLATOR_KINDS)}"))
+        TRANSLATOR_KINDS, error=lazy_gettext("translator_kind: use one of {choices}")))
     translator = fields.String(validate=validate.Length(
-        max=200, error="translator: at most 200 characters"))
+        max=200, error=lazy_gettext("translator: at most {max} characters")))
     translated_at = fields.DateTime(allow_none=True, error_messages={
-        "invalid": "translated_at: use a date (2024-05-02) or an ISO 8601 time"})
+        "invalid": lazy_gettext("translated_at: use a date (2024-05-02) or an ISO 8601 time")})
     source_revision = fields.Integer(allow_none=True, validate=validate.Range(
-        min=1, error="source_revision: the original's revision number, 1 or more"),
-        error_messages={"invalid": "source_revision: the original's revision number"})
+        min=1, error=lazy_gettext("source_revision: the original's revision number, 1 or more")),
+        error_messages={"invalid": lazy_gettext("source_revision: the original's revision number")})
 
     @pre_load
     def _clean_provenance(self, data, **kwargs):
@@ -97,8 +97,8 @@ class TranslationSchema(Schema):
     @validates_schema
     def _machine_names_its_tool(self, data, **kwargs):
         if data.get("translator_kind") == "machine" and not data.get("translator"):
-            raise ValidationError("translator: name the machine translation tool (e.g. DeepL)",
-                                  "translator")
+            raise ValidationError(gettext("translator: name the machine translation tool "
+                                          "(e.g. DeepL)"), "translator")
 
     @post_load
     def _naive_utc(self, data, **kwargs):

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from sqlalchemy import select
 
@@ -69,8 +69,9 @@ def active_count(user: User) -> int:
 def create_token(user: User, name: str) -> NewToken:
     """A new token; Invalid (naming `name`) when the user has MAX_ACTIVE_TOKENS already."""
     if active_count(user) >= MAX_ACTIVE_TOKENS:
-        raise Invalid(f"You have {MAX_ACTIVE_TOKENS} active tokens already: revoke one you no "
-                      "longer use, then create the new one.", "name")
+        raise Invalid(gettext("You have %(count)d active tokens already: revoke one you no "
+                              "longer use, then create the new one.", count=MAX_ACTIVE_TOKENS),
+                      "name")
     secret = SECRET_MARKER + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_secret(secret),
                      prefix=secret[:PREFIX_LENGTH])
@@ -84,7 +85,7 @@ def get_token(user: User, token_id: int) -> ApiToken:
     """One of the user's own tokens; NotFound for another user's, as for a missing one."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound(f"You have no API token {token_id}.")
+        raise NotFound(gettext("You have no API token %(id)d.", id=token_id))
     return token
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -38,8 +39,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["find_city", "enqueue"]  # re-exported for older callers
 
-NO_CITY = ("Your account belongs to no city, so it cannot add case studies. Ask an "
-           "administrator to assign your city.")
+NO_CITY = lazy_gettext("Your account belongs to no city, so it cannot add case studies. Ask "
+                       "an administrator to assign your city.")
 
 
 # -- reading, with permissions ----------------------------------------------------------
@@ -48,7 +49,7 @@ def editable(slug: str, actor) -> CaseStudy:
     """The case study, if `actor` may work on it: NotFound, or Forbidden when not theirs."""
     case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == slug))
     if case_study is None:
-        raise NotFound(f"There is no case study '{slug}'.")
+        raise NotFound(gettext("There is no case study '%(slug)s'.", slug=slug))
     _require_editor(actor, case_study)
     return case_study
 
@@ -95,14 +96,14 @@ def create(data: dict, *, actor, city=None) -> CaseStudy:
     _check_partners(data.get("partners") or [], errors)
     _raise_invalid(errors)
     if data.get("slug") and _slug_taken(data["slug"]):
-        raise Conflict(f"'{data['slug']}' is taken already; choose another or leave it out "
-                       "to have one made from the title.", "slug")
+        raise Conflict(gettext("'%(slug)s' is taken already; choose another or leave it out "
+                               "to have one made from the title.", slug=data["slug"]), "slug")
     try:
         return create_case_study(data, city=target, author=actor)
     except IntegrityError:  # the same slug created at the same moment
         db.session.rollback()
         forget()
-        raise Conflict("This address (slug) was taken a moment ago; try again.",
+        raise Conflict(gettext("This address (slug) was taken a moment ago; try again."),
                        "slug") from None
 
 
@@ -134,7 +135,8 @@ def change_status(case_study: CaseStudy, status: str, *, actor) -> bool:
     """draft / submitted / published; False when it had that status already."""
     _require_editor(actor, case_study)
     if status not in STATUSES:
-        raise Invalid(f"Unknown status '{status}'; one of {', '.join(STATUSES)}.", "status")
+        raise Invalid(gettext("Unknown status '%(status)s'; one of %(choices)s.", status=status,
+                              choices=", ".join(STATUSES)), "status")
     if status == case_study.status:
         return False
     set_status(case_study, status, author=actor)
@@ -158,14 +160,20 @@ def delete(case_study: CaseStudy, *, actor) -> None:
 
 def _require_editor(actor, case_study: CaseStudy) -> None:
     if not can_edit_case_study(actor, case_study):
-        raise Forbidden(f"This case study belongs to {case_study.city.name}; "
-                        f"{_own_city_phrase(actor)}.")
+        own = _own_city(actor)
+        if own is None:
+            raise Forbidden(gettext("This case study belongs to %(city)s; your account may not "
+                                    "edit case studies.", city=case_study.city.name))
+        raise Forbidden(gettext("This case study belongs to %(city)s; your account may work "
+                                "only on the case studies of %(own)s.",
+                                city=case_study.city.name, own=own))
 
 
-def _own_city_phrase(actor) -> str:
+def _own_city(actor) -> str | None:
+    """The city whose case studies a contributor works on; None for anyone else."""
     if getattr(actor, "role", None) != "contributor" or actor.city is None:
-        return "your account may not edit case studies"
-    return f"your account may work only on the case studies of {actor.city.name}"
+        return None
+    return actor.city.name
 
 
 def _lookup_city(ref) -> City | None:
@@ -177,7 +185,8 @@ def _lookup_city(ref) -> City | None:
 
 
 def _unknown_city(ref) -> Invalid:
-    return Invalid(f"Unknown city '{ref}'; choose one of the network's cities.", "city")
+    return Invalid(gettext("Unknown city '%(city)s'; choose one of the network's cities.",
+                           city=ref), "city")
 
 
 def _city_for_new(actor, ref) -> City:
@@ -187,11 +196,16 @@ def _city_for_new(actor, ref) -> City:
         raise _unknown_city(ref)
     if city is None:
         if is_staff(actor):
-            raise Invalid("Choose the city this case study belongs to.", "city")
+            raise Invalid(gettext("Choose the city this case study belongs to."), "city")
         raise Forbidden(NO_CITY)
     if not can_contribute_for_city(actor, city.id):
-        raise Forbidden(f"Your account may not add case studies for {city.name}; "
-                        f"{_own_city_phrase(actor)}.")
+        own = _own_city(actor)
+        if own is None:
+            raise Forbidden(gettext("Your account may not add case studies for %(city)s; your "
+                                    "account may not edit case studies.", city=city.name))
+        raise Forbidden(gettext("Your account may not add case studies for %(city)s; your "
+                                "account may work only on the case studies of %(own)s.",
+                                city=city.name, own=own))
     return city
 
 
@@ -203,8 +217,8 @@ def _city_for_update(actor, case_study: CaseStudy, ref, errors: dict) -> City:
         errors["city"] = [_unknown_city(ref).message]
         return case_study.city
     if city.id != case_study.city_id and not is_staff(actor):
-        raise Forbidden("Only coordinators and administrators move a case study to another "
-                        "city.")
+        raise Forbidden(gettext("Only coordinators and administrators move a case study to "
+                                "another city."))
     return city
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import func, select
 
@@ -23,9 +24,9 @@ class CityFilterSchema(Schema):
         unknown = EXCLUDE
 
     country = fields.String(load_default=None, validate=validate.Regexp(
-        r"^[A-Za-z]{2}$", error="use a two-letter country code such as DE"))
+        r"^[A-Za-z]{2}$", error=lazy_gettext("use a two-letter country code such as DE")))
     size = fields.Integer(load_default=None, validate=validate.Range(
-        min=0, max=len(SIZE_BANDS) - 1, error=f"use a size band from 0 to {len(SIZE_BANDS) - 1}"))
+        min=0, max=len(SIZE_BANDS) - 1, error=lazy_gettext("use a size band from {min} to {max}")))
     theme = fields.String(load_default=None, validate=validate.Length(max=100))
 
 
