@@ -5,6 +5,7 @@ configured number of proxies only."""
 from __future__ import annotations
 
 import pytest
+from werkzeug.exceptions import HTTPException
 
 from tests.conftest import build_app, make_config
 from tests.factories import make_case_study
@@ -12,7 +13,8 @@ from tests.factories import make_case_study
 # Routes that need an argument, one real address each (the rest are walked from the url map).
 WITH_ARGUMENTS = ["/case-studies/{slug}", "/cities/dortmund", "/feeds/cities/dortmund.atom",
                   "/api/v1/case-studies/{slug}", "/static/site.css", "/no-such-page",
-                  "/api/v1/no-such-thing"]
+                  "/api/v1/no-such-thing", "/case-studies/{slug}/export.json",
+                  "/alerts/unsubscribe/not-a-valid-token"]
 
 
 def assert_protected(response, url):
@@ -33,6 +35,14 @@ def test_every_blueprint_answers_with_the_security_headers(app, client, auth):
             urls.append(rule.rule)
             blueprints.add(rule.endpoint.rpartition(".")[0])
     urls += [url.format(slug=slug) for url in WITH_ARGUMENTS]
+    adapter = app.url_map.bind("localhost")
+    for url in WITH_ARGUMENTS:
+        try:
+            endpoint, _ = adapter.match(url.format(slug=slug), method="GET")
+        except HTTPException:  # the 404 pages
+            continue
+        if "." in endpoint:  # not the app's own static route
+            blueprints.add(endpoint.rpartition(".")[0])
     for url in urls:
         response = client.get(url)
         assert_protected(response, url)

@@ -46,6 +46,7 @@ ERROR_STATUSES = {
     403: "The token's user may not do this (another city's case study, not a curator).",
     404: "There is no such resource (or it is not published).",
     409: "A conflict: the case study changed since `expected_revision`, or the slug is taken.",
+    413: "The request body is larger than the portal accepts (`CITYEX_MAX_CONTENT_LENGTH`).",
     503: "The search engine or the database is unavailable; try again in a few minutes.",
 }
 
@@ -356,7 +357,8 @@ def _responses(op: Operation) -> dict:
         ok["headers"] = {"Location": {"description": "The new resource's address.",
                                       "schema": {"type": "string"}}}
     responses = {str(status): ok}
-    for error in op.errors:
+    # Any request with a body can be too large (cityexchange.limits).
+    for error in (*op.errors, *((413,) if op.body else ())):
         responses[str(error)] = _error_response(error)
     return responses
 

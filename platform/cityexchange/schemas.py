@@ -22,6 +22,7 @@ from cityexchange.models import BUDGET_RANGES, CO2_BANDS, PROJECT_STATUSES, TRAN
 from indexer.analysis import LANGUAGES
 from indexer.query import FACETS, MAX_RESULT_WINDOW
 from cityexchange.services.tagging import unknown_concepts
+from cityexchange.services.provenance import is_out_of_date
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_CHOICES = sorted(LANGUAGES)
@@ -293,16 +294,10 @@ class TranslationOutputSchema(Schema):
     translated_at = fields.Method("_translated_at", allow_none=True)
     source_revision = fields.Integer(allow_none=True)
     # The original's text changed after the revision it was translated from.
-    out_of_date = fields.Function(lambda t: _is_out_of_date(t))
+    out_of_date = fields.Function(is_out_of_date)
 
     def _translated_at(self, translation):
         return UtcDateTime().serialize("translated_at", translation)
-
-
-def _is_out_of_date(translation) -> bool:
-    from cityexchange.services.provenance import is_out_of_date
-
-    return is_out_of_date(translation)
 
 
 class UtcDateTime(fields.DateTime):

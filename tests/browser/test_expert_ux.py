@@ -259,7 +259,7 @@ def test_topic_tree_in_the_ui_language_with_counts(open_page, screenshot_dir, as
 
 def test_language_switch_keeps_path_query_and_filters(open_page):
     page = open_page("/search?q=bus&country=DE&year_from=2020")
-    page.get_by_role("link", name="DE", exact=True).click()
+    page.get_by_role("link", name="Deutsch", exact=True).click()
     page.wait_for_url(re.compile(r"/search\?q=bus&country=DE&year_from=2020&ui_lang=de$"))
     expect(page.locator("h1")).to_have_text("Fallstudien durchsuchen")
     expect(page.locator(".chip")).to_have_count(2)
