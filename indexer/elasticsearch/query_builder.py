@@ -24,8 +24,6 @@ NUM_CANDIDATES = 500
 # analysis makes ("O'Hare" is one word there, two in the embedded engine): all of up
 # to two, all but one of up to seven, then all but a quarter.
 MINIMUM_SHOULD_MATCH = "2<-1 7<-25%"
-# Typo retries: edit distance only from the third letter on, few variants per word.
-FUZZY = {"fuzziness": "AUTO", "prefix_length": 2, "max_expansions": 10}
 # A few more than the three shown: results.py drops fragments whose only marks are
 # function words, and lines without a mark.
 REQUESTED_FRAGMENTS = 5
@@ -41,17 +39,11 @@ def _word_clauses(query: SearchQuery) -> list[dict]:
     for language in LANGUAGES:
         if not any(analyze_words(words, language)):
             continue
-        required = MINIMUM_SHOULD_MATCH
-        if query.fuzzy:
-            clause = {"multi_match": {"query": text, "fields": language_fields(language),
-                                      "type": "most_fields", **FUZZY,
-                                      "minimum_should_match": required,
-                                      "_name": f"lit:{language}"}}
-        else:
-            clause = {"combined_fields": {"query": text, "fields": language_fields(language),
-                                          "minimum_should_match": required,
-                                          "_name": f"lit:{language}"}}
-        clauses.append(clause)
+        # No edit-distance fuzziness: typos are corrected before the search
+        # (crosslang), for both engines alike, so both count the same hits.
+        clauses.append({"combined_fields": {"query": text, "fields": language_fields(language),
+                                            "minimum_should_match": MINIMUM_SHOULD_MATCH,
+                                            "_name": f"lit:{language}"}})
     clauses += [_expansion_clause(number, expansion)
                 for number, expansion in enumerate(query.expansions)
                 if expansion.language in LANGUAGES]
