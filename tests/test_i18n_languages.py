@@ -35,7 +35,7 @@ SAME_AS_ENGLISH = {
            "Revision", "Text", "Budget", "Markdown", "optional", "Indexer"},
     "fr": {"Actions", "Type", "Concepts", "original", "Population", "Collections", "Budget",
            "Markdown", "Date", "Action", "(import)", "Introduction", "Collection", "Pages"},
-    "nl": {"Feed", "Status", "Tokens", "Parameter", "Type", "Markdown", "(import)"},
+    "nl": {"Feed", "Status", "Tokens", "Parameter", "Type", "Markdown", "(import)", "Filters", "Indexer"},
     "pl": {"Administrator", "Status", "Markdown", "(import)"},
     "es": {"Tokens", "original", "Markdown"},
     "it": {"Feed", "Markdown", "Password"},
