@@ -55,7 +55,7 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
                    for part in parts]
         words = _add_up(by_part) if by_part else {}
         concepts = _concept_scores(snapshot, query)
-        neighbours = _neighbours(snapshot, query.vector, filtered)
+        neighbours = _neighbours(snapshot, query.meaning_vector(), filtered)
         matched = (bitsets.from_ids(words) | bitsets.from_ids(concepts)
                    | bitsets.from_ids(neighbours)) & snapshot.all_docs
         found = matched & filtered
