@@ -77,10 +77,19 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
 def _ranked(snapshot: Snapshot, scores: dict[int, float],
             found: int) -> list[tuple[int, float]]:
     """The fusion window of one signal: found (id, score) by score, then newest."""
-    members = bitsets.as_bytes(found)
-    inside = [(score, doc_id) for doc_id, score in scores.items()
-              if bitsets.contains(members, doc_id)]
-    best = heapq.nlargest(fusion.WINDOW, inside,
+    if not scores:
+        return []
+    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    inside = bitsets.as_array(found, ids)
+    ids, values = ids[inside], values[inside]
+    if len(values) > fusion.WINDOW:
+        # Only scores reaching the WINDOW-th best can make the window (ties at it kept
+        # for the newest-first tie-break): the Python sort key runs on ~WINDOW items.
+        cut = len(values) - fusion.WINDOW
+        keep = values >= np.partition(values, cut)[cut]
+        ids, values = ids[keep], values[keep]
+    best = heapq.nlargest(fusion.WINDOW, zip(values.tolist(), ids.tolist()),
                           key=lambda item: (item[0], *snapshot.sort_key(item[1])))
     return [(doc_id, score) for score, doc_id in best]
 
