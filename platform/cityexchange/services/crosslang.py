@@ -206,7 +206,9 @@ def _left_over(word: str, parts: list[str]) -> bool:
 
 
 def _count(engine: SearchEngine, text: str) -> int:
-    return engine.search(SearchQuery(text=text, per_page=1, facets=())).total
+    # Only the total: no ranking (newest skips BM25 and fusion), no highlights.
+    return engine.search(SearchQuery(text=text, per_page=1, facets=(), sort="newest",
+                                     highlight=False)).total
 
 
 def _refs(concept_ids, thesaurus: Thesaurus, ui_lang: str) -> tuple[ConceptRef, ...]:
