@@ -11,7 +11,13 @@ search and times a raw FTS5 query (`MATCH ... ORDER BY bm25 LIMIT 10` on the
 English table) for the same texts, in the same run.
 
 For each size: builds an embedded index with engine.rebuild (synthetic corpus,
-bench/corpus.py), runs the fixed query mix through the engine; for the API
+bench/corpus.py; a kept --workdir reuses it), runs the fixed query mix through
+the engine, then through the cross-language layer with the real query embedding
+("engine + crosslang": the API's search without Flask and the ORM, feasible at
+100k; FTS5 MATCH counts, raw FTS5 ratio and the bad input of issue 8 too). The
+query-vector cache is cleared before every timed query, so each one pays for
+the model; the API runs add one round with the cache kept. CPU figures are the
+process's (the query is embedded in a worker thread). For the API
 sizes also imports the same case studies into a portal database with the
 importer service and runs the mix through GET /api/v1/search (Flask test
 client). Prints p50/p95/p99 in milliseconds as Markdown tables.
