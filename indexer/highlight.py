@@ -84,10 +84,10 @@ def highlight_whole(text: str, language: str, stems: set[str]) -> str | None:
 def _sentences(text: str, words: list[re.Match]) -> list[tuple[int, int, int]]:
     """(first word, end word, end offset) of each sentence or line, in text order; the end
     offset keeps the sentence's closing punctuation."""
-    word_starts = [word.start() for word in words]
     found, first = [], 0
     for boundary in _SENTENCE_END.finditer(text):
-        end = bisect_left(word_starts, boundary.end())
+        # Words starting before the boundary's end (a bisection, not a list of every start).
+        end = bisect_left(words, boundary.end(), lo=first, key=re.Match.start)
         if end > first:
             found.append((first, end, boundary.end(1) if boundary.group(1) else boundary.start()))
             first = end
@@ -107,18 +107,22 @@ def highlight_fragments(text: str, language: str, stems: set[str],
     found = []
     for first, end, stop in _sentences(text, words):
         inside = bisect_left(positions, end) - bisect_left(positions, first)
-        if not inside:
-            continue
-        if end - first <= MAX_SENTENCE_WORDS:
-            found.append((first, inside, _render(text, words, positions, first, end, stop)))
-            continue
-        start = max(first, positions[bisect_left(positions, first)] - FRAGMENT_WORDS // 3)
-        cut = min(end, start + FRAGMENT_WORDS)
-        fragment = _render(text, words, positions, start, cut, None if cut < end else stop)
-        found.append((start, inside, ("… " if start > first else "") + fragment + (
-            " …" if cut < end else "")))
-    ranked = sorted(found, key=lambda item: -item[1])[:max_fragments]
-    return [fragment for _start, _count, fragment in sorted(ranked)]
+        if inside:
+            found.append((first, end, stop, inside))
+    # Only the chosen sentences are rendered (escaping is most of the cost).
+    ranked = sorted(found, key=lambda item: -item[3])[:max_fragments]
+    return [_fragment(text, words, positions, first, end, stop)
+            for first, end, stop, _inside in sorted(ranked)]
+
+
+def _fragment(text: str, words: list[re.Match], positions: list[int], first: int, end: int,
+              stop: int) -> str:
+    if end - first <= MAX_SENTENCE_WORDS:
+        return _render(text, words, positions, first, end, stop)
+    start = max(first, positions[bisect_left(positions, first)] - FRAGMENT_WORDS // 3)
+    cut = min(end, start + FRAGMENT_WORDS)
+    fragment = _render(text, words, positions, start, cut, None if cut < end else stop)
+    return ("… " if start > first else "") + fragment + (" …" if cut < end else "")
 
 
 def clean_fragments(fragments: list[str], language: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 # Facets every engine declares (keyword fields in Elasticsearch, columns in
@@ -70,6 +71,9 @@ class SearchQuery:
     # The query's embedding (indexer/embedding.py, little-endian float32), for the
     # meaning signal; None: words and concepts only.
     vector: bytes | None = field(default=None, repr=False)
+    # Or the vector still being computed (a Future of bytes): the engine asks for it
+    # (meaning_vector) only after its lexical queries, so the two overlap.
+    pending_vector: Future | None = field(default=None, repr=False, compare=False)
     # Allow edit-distance matches (typos) for the literal query terms.
     fuzzy: bool = False
     # Up to how many facet values to return per facet.
@@ -106,6 +110,12 @@ class SearchQuery:
     @property
     def is_browse(self) -> bool:
         return not self.text.strip()
+
+    def meaning_vector(self) -> bytes | None:
+        """`vector`, or the pending one once it is computed (waits for it)."""
+        if self.vector is None and self.pending_vector is not None:
+            return self.pending_vector.result()
+        return self.vector
 
 
 @dataclass(frozen=True)

