@@ -81,14 +81,15 @@ def _parse(raw: str | bytes, schema: ImportLineSchema) -> dict:
 
 
 def import_lines(stream: Iterable[str | bytes], *, publish: bool = False,
-                 author=None) -> ImportReport:
+                 author=None, tracker=None) -> ImportReport:
     """Import every valid line; report the others with their line number and reason.
 
     Valid lines are saved BATCH_SIZE at a time, one transaction each (then the
-    index is updated); a rejected line leaves nothing behind.
+    index is updated); a rejected line leaves nothing behind. `tracker`
+    (cityexchange.progress) counts the valid lines as their batches are saved.
     """
     with _fewer_collections():
-        return _import_all(stream, publish=publish, author=author)
+        return _import_all(stream, publish=publish, author=author, tracker=tracker)
 
 
 @contextmanager
@@ -104,16 +105,21 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _import_all(stream: Iterable[str | bytes], *, publish: bool, author) -> ImportReport:
+def _import_all(stream: Iterable[str | bytes], *, publish: bool, author,
+                tracker=None) -> ImportReport:
     """Read and check the whole file first, so the order of its lines does not matter:
     cities named anywhere in it are known to every line."""
     report = ImportReport()
     lines, errors = _read(stream)
     lookup = _create_cities(lines)
     _drop_unknown_partners(lines, report, lookup)
+    if tracker is not None:
+        tracker.set_total(len(lines))
     for start in range(0, len(lines), BATCH_SIZE):
-        _import_batch(lines[start:start + BATCH_SIZE], [], report, publish=publish,
-                      author=author)
+        batch = lines[start:start + BATCH_SIZE]
+        _import_batch(batch, [], report, publish=publish, author=author)
+        if tracker is not None:
+            tracker.advance(len(batch))
     report.errors = sorted(report.errors + errors, key=lambda error: error.line)
     return report
 
