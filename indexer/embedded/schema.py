@@ -44,6 +44,9 @@ def fts_table(language: str) -> str:
 
 def ddl() -> list[str]:
     statements = [
+        # Before the first table and WAL: a docs row with a vector (~2.5 KB) alone
+        # would fill a 4 KB page; 8 KB pages hold three.
+        "PRAGMA page_size=8192",
         "PRAGMA journal_mode=WAL",
         f"""CREATE TABLE IF NOT EXISTS docs (
                id INTEGER PRIMARY KEY,
