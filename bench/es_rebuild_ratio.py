@@ -4,7 +4,7 @@ same documents into the same node, same mapping, same bulk-load settings and chu
     python bench/es_rebuild_ratio.py --url http://127.0.0.1:9200 [--docs 10000] [--rounds 2]
 
 The documents are built in memory first (bench/corpus.py), so both sides only
-serialise and send; the rounds alternate (rebuild, parallel_bulk, ...) so a
+serialise and send (--lazy: built one by one while sending); the rounds alternate (rebuild, parallel_bulk, ...) so a
 change of load hits both. Prints wall seconds, docs/s and the ratio.
 """
 
@@ -59,14 +59,18 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--lazy", action="store_true",
+                        help="build each document while sending, as a rebuild from the "
+                             "database does (both sides), instead of all of them first")
     args = parser.parse_args()
-    documents = list(corpus.documents(args.docs))
+    built = list(corpus.documents(args.docs))
     engine = ElasticsearchEngine(args.url, prefix=f"ratio-{os.getpid()}-", request_timeout=120)
     rows = []
     try:
         for round_ in range(1, args.rounds + 1):
             for name, run in (("rebuild", rebuild), ("parallel_bulk", floor)):
                 load = os.getloadavg()[0]
+                documents = corpus.documents(args.docs) if args.lazy else built
                 seconds = run(engine, documents)
                 rows.append({"round": round_, "what": name, "docs": args.docs,
                              "wall_s": round(seconds, 1), "docs_per_s": round(args.docs / seconds),
