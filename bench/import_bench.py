@@ -1,12 +1,16 @@
 """Import throughput of `cityex import FILE --publish` with the embedded engine.
 
-    python bench/import_bench.py [--lines 5000] [--profile out.prof]
+    python bench/import_bench.py [--lines 5000] [--bad-share 0.01] [--profile out.prof]
 
 Writes a synthetic JSON Lines file (bench/corpus.py), then runs the real
 command line in a fresh process against a fresh SQLite database and index
 (as a user would, index updates right after each batch included) and reports
-case studies per second. --profile instead runs the importer in-process under
-cProfile and prints the top functions.
+case studies per second. In the same run it measures the plain floor (parse
+the JSON, executemany into a table plus an FTS5 insert, commit every 200
+lines) and prints the import's ratio to it. --bad-share spoils that share of
+the lines (every other one bad JSON, the rest a bad year), to check that they
+are reported by line number and cost no more than their share. --profile
+instead runs the importer in-process under cProfile and prints the top functions.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import os
 import pstats
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,7 +36,58 @@ from bench.common import ROOT, machine, make_app, table  # noqa: E402
 CITYEX = Path(sys.executable).with_name("cityex")
 
 
-def run_cli(path: Path, workdir: Path) -> tuple[float, float, str]:
+def floor(path: Path, workdir: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the plainest import: json.loads, executemany into a
+    table and an FTS5 table, a commit every 200 lines."""
+    cpu = time.process_time()
+    started = time.perf_counter()
+    connection = sqlite3.connect(workdir / "floor.sqlite3")
+    connection.execute("CREATE TABLE case_studies (id INTEGER PRIMARY KEY, slug TEXT UNIQUE, "
+                       "city TEXT, language TEXT, title TEXT, summary TEXT, body TEXT, "
+                       "year INTEGER, data TEXT)")
+    connection.execute("CREATE VIRTUAL TABLE case_studies_fts USING fts5(title, summary, body)")
+    rows = []
+
+    def flush() -> None:
+        connection.executemany(
+            "INSERT INTO case_studies (id, slug, city, language, title, summary, body, year, "
+            "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        connection.executemany("INSERT INTO case_studies_fts (rowid, title, summary, body) "
+                               "VALUES (?, ?, ?, ?)", [(r[0], r[4], r[5], r[6]) for r in rows])
+        connection.commit()
+        rows.clear()
+
+    with path.open(encoding="utf-8") as stream:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                data = json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+            rows.append((number, data["slug"], data["city"], data.get("language"), data["title"],
+                         data.get("summary", ""), data.get("body", ""), data.get("year"), raw))
+            if len(rows) == 200:
+                flush()
+    flush()
+    connection.close()
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def spoil(path: Path, share: float) -> list[int]:
+    """Spoil `share` of the lines, spread evenly; returns their numbers."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    step = max(1, round(1 / share)) if share else 0
+    bad = list(range(step, len(lines) + 1, step)) if step else []
+    for index, number in enumerate(bad):
+        if index % 2:
+            lines[number - 1] = "{not json"
+        else:
+            data = json.loads(lines[number - 1])
+            lines[number - 1] = json.dumps({**data, "year": "soon"})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return bad
+
+
+def run_cli(path: Path, workdir: Path, *, expect_bad: list[int] = ()) -> tuple[float, float, str]:
     """Wall and CPU seconds of the command, and its summary line."""
     env = {**os.environ,
            "CITYEX_DATABASE_URL": f"sqlite:///{workdir / 'portal.sqlite3'}",
@@ -42,13 +98,17 @@ def run_cli(path: Path, workdir: Path) -> tuple[float, float, str]:
     env.pop("CITYEX_INDEX_AFTER_COMMIT", None)  # the default: index after each batch
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run([str(CITYEX), "import", str(path), "--publish"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run([str(CITYEX), "import", str(path), "--publish", "--quiet"], env=env,
+                            cwd=ROOT, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if result.returncode != 0:
+    if result.returncode != (1 if expect_bad else 0):
         raise SystemExit(f"cityex import failed:\n{result.stdout}\n{result.stderr[-3000:]}")
+    reported = [int(line.split(":")[0].split()[1]) for line in result.stderr.splitlines()
+                if line.startswith("line ") and "(imported)" not in line.split(":")[0]]
+    if reported != list(expect_bad):
+        raise SystemExit(f"bad lines reported {reported[:10]}..., spoiled {list(expect_bad)[:10]}...")
     return elapsed, cpu, result.stdout.strip().splitlines()[-1]
 
 
@@ -80,6 +140,8 @@ def profile_in_process(path: Path, workdir: Path, output: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=5000)
+    parser.add_argument("--bad-share", type=float, default=0.0,
+                        help="share of lines to spoil (0.01: 1 %%)")
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
@@ -89,13 +151,22 @@ def main() -> None:
         if args.profile:
             profile_in_process(path, workdir, args.profile)
             return
-        elapsed, cpu, summary = run_cli(path, workdir)
+        bad = spoil(path, args.bad_share)
+        load_before = os.getloadavg()
+        floor_wall, floor_cpu = floor(path, workdir)
+        elapsed, cpu, summary = run_cli(path, workdir, expect_bad=bad)
         indexed = searchable(workdir)
+        load_after = os.getloadavg()
     # CPU seconds too: on a shared machine the wall clock includes waiting for a core.
-    row = {"lines": args.lines, "wall_s": round(elapsed, 1), "per_s_wall": round(args.lines / elapsed),
-           "cpu_s": round(cpu, 1), "per_s_cpu": round(args.lines / cpu), "searchable": indexed}
+    row = {"lines": args.lines, "bad": len(bad), "wall_s": round(elapsed, 1),
+           "per_s_wall": round(args.lines / elapsed),
+           "cpu_s": round(cpu, 1), "per_s_cpu": round(args.lines / cpu), "searchable": indexed,
+           "floor_wall_s": round(floor_wall, 2), "floor_cpu_s": round(floor_cpu, 2),
+           "x_floor_wall": round(elapsed / floor_wall, 1), "x_floor_cpu": round(cpu / floor_cpu, 1)}
     print(summary)
     print(", ".join(f"{k}: {v}" for k, v in machine().items()))
+    print("load average before/after: " + " ".join(f"{v:.2f}" for v in load_before) + " / "
+          + " ".join(f"{v:.2f}" for v in load_after))
     print(table([row], list(row)))
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "rows": [row]}, indent=2))

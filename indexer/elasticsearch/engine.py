@@ -219,7 +219,7 @@ class ElasticsearchEngine(SearchEngine):
         return applied
 
     def _bulk_pipelined(self, actions: Iterable[dict], index: str, refused: dict) -> int:
-        """Up to `rebuild_threads` chunks in flight while the next one is built.
+        """`rebuild_threads` chunks in flight while the next one is built.
 
         The actions are built in this thread: their source may read the database
         through a session bound to it (elasticsearch.helpers.parallel_bulk would
@@ -232,7 +232,10 @@ class ElasticsearchEngine(SearchEngine):
             while chunk := list(islice(actions, self.rebuild_chunk)):
                 pending.append(pool.submit(self._bulk, chunk, index, self.rebuild_chunk,
                                            refused, client))
-                if len(pending) >= self.rebuild_threads:
+                # Wait only when every sender is busy AND a chunk is queued: the
+                # next chunk is built while `rebuild_threads` requests are in
+                # flight (waiting at `>=` left one sender idle during the build).
+                if len(pending) > self.rebuild_threads:
                     applied += pending.popleft().result()
             while pending:
                 applied += pending.popleft().result()

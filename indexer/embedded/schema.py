@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import sqlite3
+import zlib
+
 from indexer.analysis import LANGUAGES
 
 # 2: generations (docs, tombstones, meta) so readers refresh their in-memory facets.
 # 3: docs.vector, the document's embedding (float32 bytes) or NULL.
-SCHEMA_VERSION = 3
+# 4: contentless FTS5 tables (content=''): the texts are kept once, in docs.texts
+#    (for highlighting), zlib-compressed; the FTS tables hold only their term index.
+SCHEMA_VERSION = 4
+
+# docs.texts is declared with this type: connections opened with
+# detect_types=PARSE_DECLTYPES hand readers the JSON already decompressed.
+COMPRESSED_JSON = "ZJSON"
+
+
+def compress_texts(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+sqlite3.register_converter(COMPRESSED_JSON, zlib.decompress)
 
 # Every connection: WAL lets searches run while a write commits; NORMAL is
 # durable across application crashes in WAL mode (a power cut may lose the last
@@ -28,15 +44,18 @@ def fts_table(language: str) -> str:
 
 def ddl() -> list[str]:
     statements = [
+        # Before the first table and WAL: a docs row with a vector (~2.5 KB) alone
+        # would fill a 4 KB page; 8 KB pages hold three.
+        "PRAGMA page_size=8192",
         "PRAGMA journal_mode=WAL",
-        """CREATE TABLE IF NOT EXISTS docs (
+        f"""CREATE TABLE IF NOT EXISTS docs (
                id INTEGER PRIMARY KEY,
                version INTEGER NOT NULL,
                slug TEXT NOT NULL,
                language TEXT NOT NULL,
                published_at TEXT,
                content_hash TEXT NOT NULL,
-               texts TEXT NOT NULL,
+               texts {COMPRESSED_JSON} NOT NULL,
                generation INTEGER NOT NULL,
                vector BLOB)""",
         "CREATE INDEX IF NOT EXISTS docs_newest ON docs (published_at DESC, id DESC)",
@@ -64,9 +83,13 @@ def ddl() -> list[str]:
     ]
     # One FTS5 table per language; rowid = document id. Columns hold Snowball
     # stems of the text in that language (the original or a translation).
+    # Contentless: the stems are not stored a second time (search needs only the
+    # term index and bm25); a row is removed with the 'delete' command and the
+    # stems, analysed again from docs.texts (writing.remove).
     for language in LANGUAGES:
         statements.append(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts_table(language)} USING fts5("
-            "title, summary, body, tokenize='unicode61 remove_diacritics 0', detail=full)"
+            "title, summary, body, content='', "
+            "tokenize='unicode61 remove_diacritics 0', detail=full)"
         )
     return statements

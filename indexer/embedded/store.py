@@ -69,7 +69,9 @@ class IndexStore:
     # -- connections ---------------------------------------------------------------
     def connect(self, name: str) -> sqlite3.Connection:
         self.directory.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.directory / name, timeout=30, isolation_level=None)
+        # PARSE_DECLTYPES: docs.texts (ZJSON) is read back decompressed.
+        connection = sqlite3.connect(self.directory / name, timeout=30, isolation_level=None,
+                                     detect_types=sqlite3.PARSE_DECLTYPES)
         connection.row_factory = sqlite3.Row
         for statement in PRAGMAS:
             connection.execute(statement)

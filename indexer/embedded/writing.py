@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from indexer.analysis import LANGUAGES, analyze
 from indexer.documents import SearchDocument
-from indexer.embedded.schema import fts_table
+from indexer.embedded.schema import compress_texts, fts_table
 from indexer.embedded.snapshot import current_generation
 from indexer.engine import Deletion
 from indexer.query import FACETS
@@ -89,10 +89,30 @@ def delete(connection: sqlite3.Connection, deletions: Iterable[Deletion],
 
 def remove(connection: sqlite3.Connection, ids: list[int]) -> None:
     rows = [(doc_id,) for doc_id in ids]
-    for language in LANGUAGES:
-        connection.executemany(f"DELETE FROM {fts_table(language)} WHERE rowid = ?", rows)
+    # Contentless FTS5: a row goes by the 'delete' command with the very stems it
+    # was inserted with, analysed again from the texts the docs row keeps.
+    stems: dict[str, list[tuple]] = {language: [] for language in LANGUAGES}
+    for chunk in _chunks(ids, LOOKUP_CHUNK):
+        marks = ", ".join("?" * len(chunk))
+        for doc_id, texts in connection.execute(
+                f"SELECT id, texts FROM docs WHERE id IN ({marks})", chunk):
+            for language, text in json.loads(texts).items():
+                if language in stems:
+                    stems[language].append(_fts_row(doc_id, language, text["title"],
+                                                    text["summary"], text["body"]))
+    for language, found in stems.items():
+        if found:
+            table = fts_table(language)
+            connection.executemany(
+                f"INSERT INTO {table} ({table}, rowid, title, summary, body) "
+                "VALUES ('delete', ?, ?, ?, ?)", found)
     connection.executemany("DELETE FROM doc_facets WHERE doc_id = ?", rows)
     connection.executemany("DELETE FROM docs WHERE id = ?", rows)
+
+
+def _fts_row(doc_id: int, language: str, title, summary, body) -> tuple:
+    """The FTS row of one text: its id and the stems of title, summary and body."""
+    return (doc_id, *(" ".join(analyze(part, language)) for part in (title, summary, body)))
 
 
 def _texts_json(document: SearchDocument) -> str:
@@ -112,15 +132,14 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
     for document in documents:
         docs.append((document.id, document.version, document.slug, document.language,
                      document.published_at.isoformat() if document.published_at else None,
-                     document.content_hash(), _texts_json(document), generation,
+                     document.content_hash(), compress_texts(_texts_json(document)), generation,
                      document.vector))
         facets += [(document.id, facet, value) for facet in FACETS
                    for value in dict.fromkeys(document.facet_values(facet))]
         for language, text in document.texts.items():
             if language in texts:
-                texts[language].append((document.id, *(
-                    " ".join(analyze(part, language))
-                    for part in (text.title, text.summary, text.body))))
+                texts[language].append(_fts_row(document.id, language, text.title,
+                                                text.summary, text.body))
     connection.executemany(
         "INSERT INTO docs (id, version, slug, language, published_at, content_hash, texts, "
         "generation, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)

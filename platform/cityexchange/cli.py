@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from cityexchange.logging_setup import use_console_logging
+from cityexchange.progress import progress
 from cityexchange.extensions import db
 from cityexchange.services.concept_refresh import detect_all
 from cityexchange.services.database import init_database
@@ -93,26 +94,38 @@ def demo(host, port, no_serve):
         _serve(host, port)
 
 
+QUIET = click.option("--quiet", is_flag=True,
+                     help="No progress bar, only the summary line (also when not on a terminal).")
+
+
 @click.command("import")
 @click.argument("file", type=click.File("rb"))
 @click.option("--publish", is_flag=True, help="Publish the imported case studies.")
+@click.option("--wait-for-vectors", is_flag=True,
+              help="Then compute the imported case studies' vectors (meaning search) and wait.")
+@QUIET
 @with_appcontext
-def import_command(file, publish):
+def import_command(file, publish, wait_for_vectors, quiet):
     """Bulk-import case studies from a JSON Lines file.
 
-    Good lines are committed even when others are rejected. Exit status: 0 every
-    line imported, 1 some lines rejected, 2 nothing imported.
+    Good lines are committed even when others are rejected; they are searchable
+    by their words at once, by meaning once the worker (or --wait-for-vectors)
+    computed their vectors. Exit status: 0 every line imported, 1 some lines
+    rejected, 2 nothing imported.
     """
     _ensure_database()
-    report = import_lines(file, publish=publish)
+    with progress("import", quiet=quiet) as tracker:
+        report = import_lines(file, publish=publish, tracker=tracker)
     for error in report.errors:
         click.echo(f"line {error.line}: {error.message}", err=True)
     for warning in report.warnings:
         click.echo(f"line {warning.line} (imported): {warning.message}", err=True)
     click.echo(
         f"imported {report.imported} case studies ({report.created} new, "
-        f"{report.updated} updated); {len(report.errors)} lines rejected"
+        f"{report.updated} updated); {len(report.errors)} lines rejected {tracker.summary()}"
     )
+    if wait_for_vectors and report.imported:
+        _backfill_vectors(quiet)
     sys.exit(report.exit_status)
 
 
@@ -174,22 +187,29 @@ def index():
 
 
 @index.command("rebuild")
+@QUIET
 @with_appcontext
-def index_rebuild():
+def index_rebuild(quiet):
     """Build a fresh index from the database and switch to it atomically."""
-    click.echo(f"search index rebuilt: {rebuild_index()}")
+    with progress("rebuild", quiet=quiet) as tracker:
+        name = rebuild_index(tracker=tracker)
+    click.echo(f"search index rebuilt: {name} ({tracker.done} case studies "
+               f"{tracker.summary()})")
 
 
 @index.command("vectors")
+@QUIET
 @with_appcontext
-def index_vectors():
+def index_vectors(quiet):
     """Compute the missing case-study vectors (meaning search) and re-index those."""
-    _backfill_vectors()
+    _backfill_vectors(quiet)
 
 
-def _backfill_vectors() -> None:
-    done = backfill(get_engine(), echo=click.echo)
-    click.echo(f"vectors: {done} case studies embedded" if done else "vectors: all up to date")
+def _backfill_vectors(quiet: bool = False) -> None:
+    with progress("vectors", quiet=quiet) as tracker:
+        done = backfill(get_engine(), tracker=tracker)
+    click.echo(f"vectors: {done} case studies embedded {tracker.summary()}" if done
+               else "vectors: all up to date")
 
 
 @click.group()

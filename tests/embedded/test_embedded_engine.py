@@ -143,3 +143,24 @@ def test_a_narrow_filter_ranks_as_the_unfiltered_search_does(engine):
     both = [i for i in range(1, 81) if i % 3]
     assert essen.total == len([i for i in both if i % 10 == 0]) == 6
     assert counts(essen, "city") == {"Dortmund": len(both) - 6, "Essen": 6}
+
+
+def test_an_update_that_drops_a_translation_removes_its_words(engine, path):
+    # The full-text tables keep no copy of the texts: a row is removed with the
+    # stems analysed again from the one stored copy, translations included.
+    index(engine, doc(1, "Tram network", body="Electric trams",
+                      translations={"de": {"title": "Straßenbahnnetz", "summary": "",
+                                           "body": "Elektrische Straßenbahnen"}}))
+    assert ids(engine.search(SearchQuery(text="straßenbahnen"))) == [1]
+    index(engine, doc(1, "Cycle lanes", body="Protected bicycle lanes", version=2))
+    assert ids(engine.search(SearchQuery(text="straßenbahnen"))) == []
+    assert ids(engine.search(SearchQuery(text="tram"))) == []
+    index(engine, doc(1, "Tram network", body="Electric trams", version=3))
+    assert ids(engine.search(SearchQuery(text="tram"))) == [1]
+    engine.delete([Deletion(1, 4)])
+    assert ids(engine.search(SearchQuery(text="tram"))) == []
+    name = engine.store.current_name()
+    with sqlite3.connect(f"{path}/{name}") as raw:
+        for language in ("en", "de"):
+            raw.execute(f"INSERT INTO fts_{language} (fts_{language}) VALUES ('integrity-check')")
+            assert raw.execute(f"SELECT count(*) FROM fts_{language}_docsize").fetchone()[0] == 0

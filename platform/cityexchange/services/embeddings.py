@@ -14,7 +14,7 @@ import logging
 from dataclasses import replace
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, CaseStudyVector
@@ -78,15 +78,24 @@ def _store(row: CaseStudyVector | None, document: SearchDocument, model: str, di
         row.revision = document.version
 
 
+def _stale(columns):
+    return (select(*columns)
+            .outerjoin(CaseStudyVector, CaseStudyVector.case_study_id == CaseStudy.id)
+            .where(CaseStudy.status == "published",
+                   or_(CaseStudyVector.case_study_id.is_(None),
+                       CaseStudyVector.revision < CaseStudy.revision,
+                       CaseStudyVector.model != model_name())))
+
+
 def stale_ids(limit: int) -> list[int]:
     """Published case studies whose vector is missing or older than their revision."""
     if not current_app.config.get("EMBEDDER"):
         return []
-    return list(db.session.scalars(
-        select(CaseStudy.id)
-        .outerjoin(CaseStudyVector, CaseStudyVector.case_study_id == CaseStudy.id)
-        .where(CaseStudy.status == "published",
-               or_(CaseStudyVector.case_study_id.is_(None),
-                   CaseStudyVector.revision < CaseStudy.revision,
-                   CaseStudyVector.model != model_name()))
-        .order_by(CaseStudy.id).limit(limit)))
+    return list(db.session.scalars(_stale([CaseStudy.id]).order_by(CaseStudy.id).limit(limit)))
+
+
+def stale_count() -> int:
+    """How many case studies stale_ids() would give without a limit (progress totals)."""
+    if not current_app.config.get("EMBEDDER"):
+        return 0
+    return db.session.scalar(select(func.count()).select_from(_stale([CaseStudy.id]).subquery()))

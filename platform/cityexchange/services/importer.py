@@ -17,7 +17,7 @@ from cityexchange.markdown import reuse_plain_text
 from cityexchange.models import CaseStudy
 from cityexchange.schemas import ImportLineSchema
 from cityexchange.services import case_studies, indexing
-from cityexchange.services.case_study_batch import Line, Outcome, save_lines
+from cityexchange.services.case_study_batch import CityLookup, Line, Outcome, save_lines
 from cityexchange.services.cities import find_city, get_or_create_city
 
 BATCH_SIZE = 200
@@ -81,14 +81,15 @@ def _parse(raw: str | bytes, schema: ImportLineSchema) -> dict:
 
 
 def import_lines(stream: Iterable[str | bytes], *, publish: bool = False,
-                 author=None) -> ImportReport:
+                 author=None, tracker=None) -> ImportReport:
     """Import every valid line; report the others with their line number and reason.
 
     Valid lines are saved BATCH_SIZE at a time, one transaction each (then the
-    index is updated); a rejected line leaves nothing behind.
+    index is updated); a rejected line leaves nothing behind. `tracker`
+    (cityexchange.progress) counts the valid lines as their batches are saved.
     """
     with _fewer_collections():
-        return _import_all(stream, publish=publish, author=author)
+        return _import_all(stream, publish=publish, author=author, tracker=tracker)
 
 
 @contextmanager
@@ -104,16 +105,21 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _import_all(stream: Iterable[str | bytes], *, publish: bool, author) -> ImportReport:
+def _import_all(stream: Iterable[str | bytes], *, publish: bool, author,
+                tracker=None) -> ImportReport:
     """Read and check the whole file first, so the order of its lines does not matter:
     cities named anywhere in it are known to every line."""
     report = ImportReport()
     lines, errors = _read(stream)
-    _create_cities(lines)
-    _drop_unknown_partners(lines, report)
+    lookup = _create_cities(lines)
+    _drop_unknown_partners(lines, report, lookup)
+    if tracker is not None:
+        tracker.set_total(len(lines))
     for start in range(0, len(lines), BATCH_SIZE):
-        _import_batch(lines[start:start + BATCH_SIZE], [], report, publish=publish,
-                      author=author)
+        batch = lines[start:start + BATCH_SIZE]
+        _import_batch(batch, [], report, publish=publish, author=author)
+        if tracker is not None:
+            tracker.advance(len(batch))
     report.errors = sorted(report.errors + errors, key=lambda error: error.line)
     return report
 
@@ -142,20 +148,27 @@ def _read(stream: Iterable[str | bytes]) -> tuple[list[Line], list[LineError]]:
     return lines, errors
 
 
-def _create_cities(lines: list[Line]) -> None:
+def _create_cities(lines: list[Line]) -> CityLookup:
     """The cities the file names with a country, created before any line needs them as
-    a partner. A line's other city rules (country must agree) still apply to it."""
+    a partner. A line's other city rules (country must agree) still apply to it.
+
+    Every name of the file is looked up in one query (not one per line)."""
+    names = {line.data["city"] for line in lines}
+    names.update(name for line in lines for name in line.data.get("partners") or ())
+    lookup = CityLookup(names)
     for line in lines:
-        if line.data.get("country") and find_city(line.data["city"]) is None:
-            get_or_create_city(line.data["city"], line.data["country"])
+        if line.data.get("country") and lookup.find(line.data["city"]) is None:
+            lookup.add(get_or_create_city(line.data["city"], line.data["country"]))
     db.session.commit()
+    return lookup
 
 
-def _drop_unknown_partners(lines: list[Line], report: ImportReport) -> None:
+def _drop_unknown_partners(lines: list[Line], report: ImportReport,
+                           lookup: CityLookup) -> None:
     """A partner known nowhere (not in the network, not in the file) is left unlinked and
     reported; the case study is imported all the same."""
     names = {name for line in lines for name in line.data.get("partners") or ()}
-    known = {name for name in names if find_city(name) is not None}
+    known = {name for name in names if lookup.find(name) is not None}
     for line in lines:
         unknown = [name for name in line.data.get("partners") or () if name not in known]
         if unknown:

@@ -22,7 +22,12 @@ from cityexchange.models import (
     OutboxEntry,
     utcnow,
 )
-from cityexchange.services.embeddings import BACKFILL_BATCH, attach_vectors, stale_ids
+from cityexchange.services.embeddings import (
+    BACKFILL_BATCH,
+    attach_vectors,
+    stale_count,
+    stale_ids,
+)
 from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.services.provenance import kinds as provenance_kinds
 from cityexchange.search_engine import get_engine
@@ -317,13 +322,15 @@ def index_entries(entry_ids: list[int]) -> None:
 
 
 def backfill(engine, *, limit: int | None = None, batch_size: int = BACKFILL_BATCH,
-             echo=None) -> int:
+             echo=None, tracker=None) -> int:
     """Compute the missing vectors and re-index those case studies; returns how many.
 
     Each batch is committed and pushed on its own, so an interrupted backfill
-    keeps what it did.
+    keeps what it did. `tracker` (cityexchange.progress) counts the case studies.
     """
     done, previous = 0, None
+    if tracker is not None:
+        tracker.set_total(stale_count() if limit is None else min(limit, stale_count()))
     while limit is None or done < limit:
         ids = stale_ids(batch_size if limit is None else min(batch_size, limit - done))
         if not ids or ids == previous:  # the same ids again: their text gives no passage
@@ -332,9 +339,16 @@ def backfill(engine, *, limit: int | None = None, batch_size: int = BACKFILL_BAT
         push_ids(engine, set(ids), embed=True)
         db.session.commit()
         done += len(ids)
+        if tracker is not None:
+            tracker.advance(len(ids))
         if echo:
             echo(f"vectors: {done} case studies embedded")
     return done
+
+
+def count_published() -> int:
+    return db.session.scalar(select(func.count()).select_from(CaseStudy)
+                             .where(CaseStudy.status == "published"))
 
 
 def published_documents(batch_size: int = 500) -> Iterator[SearchDocument]:
@@ -358,16 +372,21 @@ def published_documents(batch_size: int = 500) -> Iterator[SearchDocument]:
         # memory stays flat, and objects the caller holds stay attached.
 
 
-def rebuild_index(engine=None) -> str:
+def rebuild_index(engine=None, tracker=None) -> str:
     """A fresh index from the database; the alias switches when it is complete.
 
     Changes committed while the rebuild ran may have gone to the old index
     only, so every case study touched since the start is replayed into the new
-    one after the switch (versions make the replay harmless).
+    one after the switch (versions make the replay harmless). `tracker`
+    (cityexchange.progress) counts the documents as the engine takes them.
     """
     engine = engine or get_engine()
     started = utcnow()
-    name = engine.rebuild(published_documents(), on_refused=_set_aside_new)
+    documents = published_documents()
+    if tracker is not None:
+        tracker.set_total(count_published())
+        documents = tracker.track(documents)
+    name = engine.rebuild(documents, on_refused=_set_aside_new)
     touched = set(
         db.session.scalars(select(CaseStudy.id).where(CaseStudy.updated_at >= started))
     )
