@@ -144,10 +144,15 @@ def _read(stream: Iterable[str | bytes]) -> tuple[list[Line], list[LineError]]:
 
 def _create_cities(lines: list[Line]) -> None:
     """The cities the file names with a country, created before any line needs them as
-    a partner. A line's other city rules (country must agree) still apply to it."""
+    a partner. A line's other city rules (country must agree) still apply to it.
+    Coordinates on a line place its city on the map (the last line that gives them wins)."""
     for line in lines:
         if line.data.get("country") and find_city(line.data["city"]) is None:
             get_or_create_city(line.data["city"], line.data["country"])
+        if line.data.get("latitude") is not None:
+            city = find_city(line.data["city"])
+            if city is not None:
+                city.latitude, city.longitude = line.data["latitude"], line.data["longitude"]
     db.session.commit()
 
 
