@@ -300,8 +300,9 @@ class CitySchema(Schema):
     description = fields.String()
     industrial_legacy = fields.String()
     focus_themes = fields.List(fields.String())
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
+    latitude = fields.Float(allow_none=True, metadata={
+        "description": "WGS 84 degrees; null when unknown (the city is not on the map)."})
+    longitude = fields.Float(allow_none=True, metadata={"description": "WGS 84 degrees."})
 
 
 class TranslationOutputSchema(Schema):

@@ -64,6 +64,10 @@ def test_map_and_graph_work_without_javascript_and_by_keyboard(open_page):
     page = open_page("/partnerships", DESKTOP, javascript=False)
     expect(page.locator(".network-map a.city-marker")).to_have_count(11)
     expect(page.locator(".partnership-graph a.graph-city")).to_have_count(11)
+    page.locator(".network-map").get_by_role("link", name="Lyon (6 case studies)").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cities/lyon")
+    page.go_back()
     page.locator(".partnership-graph").get_by_role(
         "link", name="Dortmund–Buffalo twinning: Twinning · 1978").focus()
     page.keyboard.press("Enter")
