@@ -231,3 +231,29 @@ def test_control_characters_are_refused_naming_the_field(app):
                                                                           (2, "body")]
     assert "U+0000" in report.errors[0].message
     assert case_study("tabs-and-lines") is not None
+
+def test_coordinates_place_the_city_and_are_shown_by_the_api(app, client):
+    report = run(line(latitude=51.5136, longitude=7.4653),
+                 line(slug="pittsburgh-case", city="Pittsburgh", country="US"))
+
+    assert report.errors == [] and report.created == 2
+    body = client.get("/api/v1/cities/dortmund").get_json()
+    assert (body["latitude"], body["longitude"]) == (51.5136, 7.4653)
+    pittsburgh = client.get("/api/v1/cities/pittsburgh").get_json()
+    assert pittsburgh["latitude"] is None and pittsburgh["longitude"] is None
+
+
+def test_bad_coordinates_are_reported_with_the_field(app):
+    report = run(line(slug="far-north", latitude=91, longitude=7),
+                 line(slug="half-only", latitude=51.5),
+                 line(slug="not-a-number", latitude="north", longitude=7),
+                 line(slug="west-of-the-world", latitude=10, longitude=-181),
+                 line(slug="good"))
+
+    errors = {error.line: error.message for error in report.errors}
+    assert errors == {1: "latitude: use degrees from -90 to 90",
+                      2: "longitude: give latitude and longitude together",
+                      3: "latitude: Not a valid number.",
+                      4: "longitude: use degrees from -180 to 180"}
+    assert case_study("good") is not None
+    assert db.session.scalar(select(City.latitude).where(City.slug == "dortmund")) is None

@@ -74,6 +74,9 @@ class City(db.Model):
     industrial_legacy: Mapped[str] = mapped_column(default="")
     # Thesaurus concept ids.
     focus_themes: Mapped[list] = mapped_column(JSON, default=list)
+    # WGS 84 degrees, both or neither; a city without them is left off the map.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case_studies: Mapped[list[CaseStudy]] = relationship(

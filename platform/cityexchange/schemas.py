@@ -240,8 +240,27 @@ class CaseStudyInputSchema(OutcomeInputSchema):
         return data
 
 
-class ImportLineSchema(CaseStudyInputSchema):
-    """One line of a JSON Lines import: a case study plus its city."""
+class CoordinatesSchema(Schema):
+    """A city's position in WGS 84 degrees: both or neither."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(
+        min=-90, max=90, error=lazy_gettext("use degrees from {min} to {max}")))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(
+        min=-180, max=180, error=lazy_gettext("use degrees from {min} to {max}")))
+
+    @validates_schema
+    def _both_or_neither(self, data, **kwargs):
+        for given, missing in (("latitude", "longitude"), ("longitude", "latitude")):
+            if data.get(given) is not None and data.get(missing) is None:
+                raise ValidationError(gettext("give latitude and longitude together"), missing)
+
+
+class ImportLineSchema(CaseStudyInputSchema, CoordinatesSchema):
+    """One line of a JSON Lines import: a case study plus its city (and the city's
+    coordinates, optional)."""
 
     slug = fields.String(
         required=True,
@@ -282,6 +301,9 @@ class CitySchema(Schema):
     description = fields.String()
     industrial_legacy = fields.String()
     focus_themes = fields.List(fields.String())
+    latitude = fields.Float(allow_none=True, metadata={
+        "description": "WGS 84 degrees; null when unknown (the city is not on the map)."})
+    longitude = fields.Float(allow_none=True, metadata={"description": "WGS 84 degrees."})
 
 
 class TranslationOutputSchema(Schema):

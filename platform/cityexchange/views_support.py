@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from cityexchange import auth
-from cityexchange.i18n import language_label, language_word
+from cityexchange.i18n import country_name, language_label, language_word
 from cityexchange.markdown import render_markdown
 from indexer.analysis import LANGUAGE_NAMES
 
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     # is for the language chooser.
     app.add_template_filter(lambda code: language_label(code), "language_name")
     app.add_template_filter(lambda code: language_word(code), "language_word")
+    app.add_template_filter(lambda code: country_name(code or ""), "country_name")
 
     @app.context_processor
     def _globals():

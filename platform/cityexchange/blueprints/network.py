@@ -7,12 +7,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from cityexchange.extensions import db
-from cityexchange.models import Partnership
-from cityexchange.services import network
+from cityexchange.services import network, network_map
+from cityexchange.services.partnership_graph import partnership_graph
 from cityexchange.services.outcomes import (
     budget_label,
     funding_programmes,
@@ -31,10 +28,10 @@ SIMILAR_IN_SEARCH = 5
 
 @bp.get("/partnerships")
 def partnerships():
-    found = db.session.scalars(
-        select(Partnership).options(selectinload(Partnership.cities)).order_by(Partnership.name)
-    ).all()
-    return render_template("network/partnerships.html", partnerships=found)
+    found = network_map.all_partnerships()
+    return render_template("network/partnerships.html", partnerships=found,
+                           city_map=network_map.network_map(partnerships=found),
+                           graph=partnership_graph(found))
 
 
 @bp.get("/partnerships/<slug>")

@@ -5,12 +5,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City
 from cityexchange.errors import ApiError
+from cityexchange.services import network_map
 from cityexchange.services.charts import bar_chart
 from cityexchange.services.directory import city_directory, topic_tree
 from cityexchange.services.provenance import language_name_in, stale_languages
@@ -29,13 +30,9 @@ def home():
         .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
         .limit(8)
     ).all()
-    cities = db.session.execute(
-        select(City, func.count(CaseStudy.id))
-        .outerjoin(CaseStudy, (CaseStudy.city_id == City.id) & (CaseStudy.status == "published"))
-        .group_by(City.id)
-        .order_by(City.name)
-    ).all()
+    cities = network_map.city_counts()
     return render_template("home.html", latest=latest, cities=cities,
+                           city_map=network_map.network_map(cities),
                            topics=topic_tree(get_thesaurus(), str(get_locale())))
 
 

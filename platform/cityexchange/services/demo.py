@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from cityexchange.extensions import db
 from cityexchange.models import Partnership
-from cityexchange.schemas import ContactInputSchema
+from cityexchange.schemas import ContactInputSchema, CoordinatesSchema
 from cityexchange.services.cities import find_city
 from cityexchange.services.cities import get_or_create_city
 from cityexchange.services.importer import import_lines
@@ -35,6 +35,8 @@ def load_demo() -> dict:
     for profile in cities:
         profile = dict(profile)
         city = get_or_create_city(profile.pop("name"), profile.pop("country"))
+        profile.update(CoordinatesSchema().load(
+            {key: profile.pop(key) for key in ("latitude", "longitude") if key in profile}))
         for key, value in profile.items():
             setattr(city, key, value)
     contacts = _load_contacts(_read_json("contacts.json"))

@@ -152,13 +152,18 @@ def _create_cities(lines: list[Line]) -> CityLookup:
     """The cities the file names with a country, created before any line needs them as
     a partner. A line's other city rules (country must agree) still apply to it.
 
-    Every name of the file is looked up in one query (not one per line)."""
+    Every name of the file is looked up in one query (not one per line). Coordinates on
+    a line place its city on the map (the last line that gives them wins)."""
     names = {line.data["city"] for line in lines}
     names.update(name for line in lines for name in line.data.get("partners") or ())
     lookup = CityLookup(names)
     for line in lines:
         if line.data.get("country") and lookup.find(line.data["city"]) is None:
             lookup.add(get_or_create_city(line.data["city"], line.data["country"]))
+        if line.data.get("latitude") is not None:
+            city = lookup.find(line.data["city"])
+            if city is not None:
+                city.latitude, city.longitude = line.data["latitude"], line.data["longitude"]
     db.session.commit()
     return lookup
 
