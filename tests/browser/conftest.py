@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from cityexchange.extensions import db
+from cityexchange.services.demo import load_demo
 from tests.conftest import build_app, make_config
 from tests.factories import make_case_study, make_user
 
@@ -144,3 +145,33 @@ def log_in(page):
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(f"**{then}")
     return log_in_as
+
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def demo_portal(tmp_path_factory):
+    """One live portal with the demo data set, for the pages that only read it."""
+    with serve_portal(tmp_path_factory.mktemp("demo-portal"), load_demo) as url:
+        yield url
+
+
+@pytest.fixture
+def open_page(browser, demo_portal):
+    """open_page(path, viewport, locale, javascript) -> a page of the demo portal."""
+    contexts = []
+
+    def open_at(path: str, viewport=DESKTOP, locale: str = "en-US", javascript: bool = True):
+        context = browser.new_context(base_url=demo_portal, locale=locale, viewport=viewport,
+                                      java_script_enabled=javascript)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(path)
+        return page
+
+    yield open_at
+    for context in contexts:
+        context.close()

@@ -1,6 +1,6 @@
 """The expert's search experience on the demo data, at 1280 px and on a 375 px phone.
 
-One live portal with the demo data set serves the whole module.
+One live portal with the demo data set (tests/browser/conftest.py demo_portal) serves them.
 """
 
 from __future__ import annotations
@@ -11,37 +11,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from cityexchange.services.demo import load_demo
-from tests.browser.conftest import serve_portal
+from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def demo_portal(tmp_path_factory):
-    with serve_portal(tmp_path_factory.mktemp("demo-portal"), load_demo) as url:
-        yield url
-
-
-@pytest.fixture
-def open_page(browser, demo_portal):
-    contexts = []
-
-    def open_at(path: str, viewport=DESKTOP, locale: str = "en-US", javascript: bool = True):
-        context = browser.new_context(base_url=demo_portal, locale=locale, viewport=viewport,
-                                      java_script_enabled=javascript)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(path)
-        return page
-
-    yield open_at
-    for context in contexts:
-        context.close()
 
 
 def shot(page, screenshot_dir, name: str) -> None:

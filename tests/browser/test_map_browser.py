@@ -8,38 +8,9 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from cityexchange.services.demo import load_demo
-from tests.browser.conftest import serve_portal
+from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def demo_portal(tmp_path_factory):
-    with serve_portal(tmp_path_factory.mktemp("map-portal"), load_demo) as url:
-        yield url
-
-
-@pytest.fixture
-def open_page(browser, demo_portal):
-    contexts = []
-
-    def open_at(path: str, viewport, javascript: bool = True):
-        context = browser.new_context(base_url=demo_portal, locale="en-US", viewport=viewport,
-                                      java_script_enabled=javascript)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(path)
-        return page
-
-    yield open_at
-    for context in contexts:
-        context.close()
-
 
 @pytest.mark.parametrize("path,viewport,name", [
     ("/", DESKTOP, "home-1280-map"),
