@@ -42,6 +42,22 @@ def _seed() -> None:
                         body=f"The brownfield site in {city} was cleaned up and reused.")
 
 
+def _buffered(app):
+    """The app with each response body read whole and its iterable closed at once.
+
+    werkzeug's development server closes the body (a static file is an open file) only
+    after draining the socket, which raises when the browser has reset the connection;
+    the file then leaks into an unrelated test's ResourceWarning."""
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
 @contextlib.contextmanager
 def serve_portal(directory, seed):
     """A portal (CSRF on) with its own database and index, served on a free local port."""
@@ -49,7 +65,7 @@ def serve_portal(directory, seed):
     with app.app_context():
         seed()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
