@@ -64,10 +64,16 @@ def plain_text(text: str | None) -> str:
 # quote...): Markdown keeps it as it is, so rendering is skipped (same output).
 _MARKUP = re.compile(r"[\\`*_\[\]<>&\x00-\x1f\x7f]")
 _BLOCK_START = re.compile(r"\s*[#>\-+=|~\d]")
-_SPACES = re.compile(r"[^\S\n]+")
 # Where a block (paragraph, heading, list item, cell...) ends: a line break in the text.
 _BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|tr|th|td)>|<br\s*/?>|<hr\s*/?>")
-_LINES = re.compile(r"\s*\n\s*")
+# With {"html": False} every "<" of the text is escaped: the tags left are the renderer's.
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _lines(text: str) -> str:
+    """Runs of spaces as one space, one line per non-empty line, trimmed (str.split is
+    several times faster than the same regular expressions on a long body)."""
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.split("\n"))))
 
 
 def _plain_text(text: str | None) -> str:
@@ -76,9 +82,8 @@ def _plain_text(text: str | None) -> str:
     if not text:
         return ""
     if not _MARKUP.search(text) and not _BLOCK_START.match(text) and "\n" not in text:
-        return _SPACES.sub(" ", text).strip()
+        return " ".join(text.split())
     # Soft line breaks inside a paragraph are spaces; block ends become line breaks.
     html = _BLOCK_END.sub(lambda end: end.group(0) + "\n", _md.render(text).replace("\n", " "))
-    # nh3 leaves entities escaped; the document holds plain text, escaped again on output.
-    plain = unescape(nh3.clean(html, tags=set()))
-    return _LINES.sub("\n", _SPACES.sub(" ", plain)).strip()
+    # The document holds plain text (entities decoded), escaped again on output.
+    return _lines(unescape(_TAG.sub("", html)))
