@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from indexer import EngineUnavailable, SearchQuery, create_engine
 from indexer.embedded import bitsets, snapshot
+from indexer.embedding import DIMENSIONS, to_bytes
 from indexer.engine import Deletion
 from tests.engines.documents import counts, doc, ids, index
 
@@ -164,3 +167,32 @@ def test_an_update_that_drops_a_translation_removes_its_words(engine, path):
         for language in ("en", "de"):
             raw.execute(f"INSERT INTO fts_{language} (fts_{language}) VALUES ('integrity-check')")
             assert raw.execute(f"SELECT count(*) FROM fts_{language}_docsize").fetchone()[0] == 0
+
+
+def test_vectors_read_in_blocks_stay_with_their_documents(engine, monkeypatch):
+    """The snapshot reads the vector matrix a block at a time (memory at 100k): each
+    document must keep its own vector across block boundaries."""
+    monkeypatch.setattr(snapshot, "VECTOR_BLOCK", 3)
+    documents = []
+    for i in range(1, 11):
+        axis = np.zeros(DIMENSIONS, dtype=np.float32)
+        axis[i] = 1.0
+        documents.append(replace(doc(i, f"Study {i}"), vector=to_bytes(axis)))
+    index(engine, *documents)
+    for i in (1, 4, 7, 10):  # first, block starts and the last, short block
+        axis = np.zeros(DIMENSIONS, dtype=np.float32)
+        axis[i] = 1.0
+        result = engine.search(SearchQuery(text="unrelated words", vector=to_bytes(axis)))
+        assert ids(result) == [i]
+
+
+def test_a_snapshot_load_gives_the_connection_its_settings_back(engine, path):
+    """The load scans without memory-mapping; searches afterwards map the file again."""
+    index(engine, doc(1, "Tram network"))
+    connection = engine.store.connection()
+    before = [connection.execute(f"PRAGMA {name}").fetchone()[0]
+              for name in ("mmap_size", "cache_size")]
+    assert before[0] > 0
+    assert ids(engine.search(SearchQuery(text="tram"))) == [1]
+    assert [connection.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("mmap_size", "cache_size")] == before
