@@ -11,6 +11,9 @@ lines) and prints the import's ratio to it. --bad-share spoils that share of
 the lines (every other one bad JSON, the rest a bad year), to check that they
 are reported by line number and cost no more than their share. --profile
 instead runs the importer in-process under cProfile and prints the top functions.
+--paired R compares, R rounds in alternating order, the clean file with a copy
+spoiled by --bad-share: CPU of each import minus that of the same command on an
+empty file (process start-up), and the spoiled/clean ratio per round.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import json
 import os
 import pstats
 import resource
+import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,7 +92,8 @@ def spoil(path: Path, share: float) -> list[int]:
     return bad
 
 
-def run_cli(path: Path, workdir: Path, *, expect_bad: list[int] = ()) -> tuple[float, float, str]:
+def run_cli(path: Path, workdir: Path, *, expect_bad: list[int] = (),
+            empty: bool = False) -> tuple[float, float, str]:
     """Wall and CPU seconds of the command, and its summary line."""
     env = {**os.environ,
            "CITYEX_DATABASE_URL": f"sqlite:///{workdir / 'portal.sqlite3'}",
@@ -103,7 +109,7 @@ def run_cli(path: Path, workdir: Path, *, expect_bad: list[int] = ()) -> tuple[f
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if result.returncode != (1 if expect_bad else 0):
+    if result.returncode != (2 if empty else 1 if expect_bad else 0):
         raise SystemExit(f"cityex import failed:\n{result.stdout}\n{result.stderr[-3000:]}")
     reported = [int(line.split(":")[0].split()[1]) for line in result.stderr.splitlines()
                 if line.startswith("line ") and "(imported)" not in line.split(":")[0]]
@@ -137,6 +143,42 @@ def profile_in_process(path: Path, workdir: Path, output: Path) -> None:
     pstats.Stats(str(output)).sort_stats("tottime").print_stats(30)
 
 
+def paired(path: Path, scratch: Path, share: float, rounds: int) -> None:
+    """Clean and spoiled imports of the same file, alternating, each in a fresh portal."""
+    spoiled = scratch / "spoiled.jsonl"
+    shutil.copy(path, spoiled)
+    bad = spoil(spoiled, share)
+    empty = scratch / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    good = len(path.read_text(encoding="utf-8").splitlines())
+    rows, load_before = [], os.getloadavg()
+
+    def cpu_of(source: Path, expect: list[int], round_: int, kind: str) -> float:
+        workdir = scratch / f"{kind}-{round_}"
+        workdir.mkdir()
+        _, cpu, _ = run_cli(source, workdir, expect_bad=expect, empty=source == empty)
+        shutil.rmtree(workdir)
+        return cpu
+
+    for round_ in range(rounds):
+        order = [("clean", path, []), ("spoiled", spoiled, bad)]
+        cpu = {}
+        for kind, source, expect in order if round_ % 2 == 0 else order[::-1]:
+            cpu[kind] = cpu_of(source, expect, round_, kind)
+        startup = cpu_of(empty, [], round_, "empty")
+        clean, dirty = cpu["clean"] - startup, cpu["spoiled"] - startup
+        rows.append({"round": round_ + 1, "start-up CPU s": round(startup, 2),
+                     "clean CPU s": round(clean, 2), "spoiled CPU s": round(dirty, 2),
+                     "spoiled / clean": round(dirty / clean, 3)})
+    print(", ".join(f"{k}: {v}" for k, v in machine().items()))
+    print(f"{good} lines, {len(bad)} spoiled ({share:.1%}); load before/after: "
+          + " ".join(f"{v:.2f}" for v in load_before) + " / "
+          + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    print(table(rows, list(rows[0])))
+    print(f"median spoiled / clean: {statistics.median(r['spoiled / clean'] for r in rows):.3f} "
+          f"(the good lines alone would be {1 - len(bad) / good:.3f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=5000)
@@ -144,12 +186,17 @@ def main() -> None:
                         help="share of lines to spoil (0.01: 1 %%)")
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--paired", type=int, metavar="ROUNDS",
+                        help="compare clean and --bad-share spoiled imports, ROUNDS times")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cityex-import-bench-") as scratch:
         workdir = Path(scratch)
         path = corpus.write_jsonl(workdir / "import.jsonl", args.lines)
         if args.profile:
             profile_in_process(path, workdir, args.profile)
+            return
+        if args.paired:
+            paired(path, workdir, args.bad_share or 0.01, args.paired)
             return
         bad = spoil(path, args.bad_share)
         load_before = os.getloadavg()
