@@ -169,13 +169,13 @@ def paired(path: Path, scratch: Path, share: float, rounds: int) -> None:
         clean, dirty = cpu["clean"] - startup, cpu["spoiled"] - startup
         rows.append({"round": round_ + 1, "start-up CPU s": round(startup, 2),
                      "clean CPU s": round(clean, 2), "spoiled CPU s": round(dirty, 2),
-                     "spoiled / clean": round(dirty / clean, 3)})
+                     "spoiled / clean": f"{dirty / clean:.3f}"})
     print(", ".join(f"{k}: {v}" for k, v in machine().items()))
     print(f"{good} lines, {len(bad)} spoiled ({share:.1%}); load before/after: "
           + " ".join(f"{v:.2f}" for v in load_before) + " / "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(table(rows, list(rows[0])))
-    print(f"median spoiled / clean: {statistics.median(r['spoiled / clean'] for r in rows):.3f} "
+    print(f"median spoiled / clean: {statistics.median(float(r['spoiled / clean']) for r in rows):.3f} "
           f"(the good lines alone would be {1 - len(bad) / good:.3f})")
 
 
