@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.embedded import bitsets
+from indexer.embedded.schema import VECTOR_DTYPE
 from indexer.embedding import DIMENSIONS
 
 # Past this share of changed documents a full reload is cheaper.
@@ -70,7 +71,7 @@ def _group(rows) -> dict[str, dict[str, int]]:
 
 
 def _vectors(connection: sqlite3.Connection, sql: str, params=()) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, float32 matrix) from (id, vector bytes) rows, VECTOR_BLOCK rows at a time:
+    """(ids, float32 matrix) from (id, stored vector) rows, VECTOR_BLOCK rows at a time:
     the rows' bytes objects never all exist at once. At 100k they would be 150 MB of
     small allocations beside the matrix, which the allocator keeps after they are freed."""
     cursor = connection.cursor()
@@ -79,12 +80,11 @@ def _vectors(connection: sqlite3.Connection, sql: str, params=()) -> tuple[np.nd
     id_blocks, vector_blocks = [], []
     while rows := cursor.fetchmany(VECTOR_BLOCK):
         id_blocks.append(np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)))
-        block = np.frombuffer(b"".join(row[1] for row in rows), dtype="<f4")
-        vector_blocks.append(block.reshape(len(rows), -1))
+        block = np.frombuffer(b"".join(row[1] for row in rows), dtype=VECTOR_DTYPE)
+        vector_blocks.append(block.reshape(len(rows), -1).astype(np.float32))
     if not id_blocks:
         return np.zeros(0, dtype=np.int64), np.zeros((0, DIMENSIONS), dtype=np.float32)
-    return (np.concatenate(id_blocks),
-            np.concatenate(vector_blocks).astype(np.float32, copy=False))
+    return np.concatenate(id_blocks), np.concatenate(vector_blocks)
 
 
 def load(connection: sqlite3.Connection, name: str, generation: int) -> Snapshot:

@@ -6,9 +6,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 from indexer.analysis import LANGUAGES, analyze
 from indexer.documents import SearchDocument
-from indexer.embedded.schema import compress_texts, fts_table
+from indexer.embedded.schema import VECTOR_DTYPE, compress_texts, fts_table
+from indexer.embedding import from_bytes
 from indexer.embedded.snapshot import current_generation
 from indexer.engine import Deletion
 from indexer.query import FACETS
@@ -115,6 +118,13 @@ def _fts_row(doc_id: int, language: str, title, summary, body) -> tuple:
     return (doc_id, *(" ".join(analyze(part, language)) for part in (title, summary, body)))
 
 
+def _stored_vector(vector: bytes | None) -> bytes | None:
+    """A float32 embedding as docs.vector keeps it (VECTOR_DTYPE)."""
+    if vector is None:
+        return None
+    return np.asarray(from_bytes(vector), dtype=VECTOR_DTYPE).tobytes()
+
+
 def _texts_json(document: SearchDocument) -> str:
     return json.dumps(
         {lang: {"title": t.title, "summary": t.summary, "body": t.body,
@@ -133,7 +143,7 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
         docs.append((document.id, document.version, document.slug, document.language,
                      document.published_at.isoformat() if document.published_at else None,
                      document.content_hash(), compress_texts(_texts_json(document)), generation,
-                     document.vector))
+                     _stored_vector(document.vector)))
         facets += [(document.id, facet, value) for facet in FACETS
                    for value in dict.fromkeys(document.facet_values(facet))]
         for language, text in document.texts.items():
