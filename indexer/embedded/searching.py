@@ -60,17 +60,19 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
                    if matching.can_match(part, held) else {} for part in parts]
         words = _add_up(by_part) if by_part else {}
         concepts = _concept_scores(snapshot, query)
+        windows = None
+        if query.sort == "relevance":
+            # Before waiting for the query's vector (the model may still be working): the
+            # found words and concepts are those within `filtered`, whatever the neighbours.
+            windows = {"words": _ranked(snapshot, words, filtered),
+                       "concept": _ranked(snapshot, concepts, filtered)}
         neighbours = _neighbours(snapshot, query.meaning_vector(), filtered)
         matched = (bitsets.from_ids(words) | bitsets.from_ids(concepts)
                    | bitsets.from_ids(neighbours)) & snapshot.all_docs
         found = matched & filtered
         fused = None
-        if query.sort == "relevance":
-            fused = fusion.fuse({
-                "words": _ranked(snapshot, words, found),
-                "concept": _ranked(snapshot, concepts, found),
-                "meaning": list(neighbours.items()),
-            })
+        if windows is not None:
+            fused = fusion.fuse({**windows, "meaning": list(neighbours.items())})
     total = found.bit_count()
     page, scores, reasons = _page_of(connection, snapshot, query, fused, found, total)
     hits = _hits(connection, page, scores, reasons, list(zip(parts, by_part)), query.highlight)
