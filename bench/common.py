@@ -40,6 +40,19 @@ def timed(function, *args, **kwargs) -> tuple[float, float, object]:
             result)
 
 
+def fts_queries(statements: list[str]) -> int:
+    """FTS5 queries among the SQL statements a connection's trace callback saw: MATCHes
+    the engine sent. Statements SQLite runs inside a virtual table (traced with a "-- "
+    prefix: FTS5 reading its own tables, an fts5vocab table finding its FTS table by
+    `MATCH '*id'`) are no queries of the engine's."""
+    return sum(sql.count(" MATCH ") for sql in statements if not sql.startswith("--"))
+
+
+def vocabulary_lookups(statements: list[str]) -> int:
+    """Statements reading the FTS5 term index through fts5vocab (indexer/embedded/vocabulary.py)."""
+    return sum("temp.vocab_" in sql for sql in statements if not sql.startswith("--"))
+
+
 def load() -> str:
     """The 1-minute load average now: every figure on a shared machine carries it."""
     return f"{os.getloadavg()[0]:.1f}"

@@ -162,6 +162,9 @@ class RankingOnly:
     def search(self, query):
         return self.engine.search(replace(query, facets=(), highlight=False))
 
+    def word_presence(self, word):
+        return self.engine.word_presence(word)
+
 
 def evaluate(engine, queries: list[Query], slugs: dict[int, str],
              thesaurus: Thesaurus, embedder=None, workers: int = 1) -> list[Outcome]:

@@ -41,6 +41,16 @@ class Deletion:
     version: int
 
 
+@dataclass(frozen=True)
+class WordPresence:
+    """Whether documents hold one query word, in some language: at all (`matched`, also
+    through a compound part's stem, as a search for it matches) and through the
+    word's own stem (`itself`)."""
+
+    matched: bool
+    itself: bool
+
+
 class SearchEngine(abc.ABC):
     """Index and search case studies.
 
@@ -87,6 +97,11 @@ class SearchEngine(abc.ABC):
     @abc.abstractmethod
     def health(self) -> dict:
         """{"status": "up"|"down", ...details}; never raises."""
+
+    def word_presence(self, word: str) -> WordPresence | None:
+        """What the index holds of `word`, read from its vocabulary without searching;
+        None where the engine cannot tell so (the caller then counts by searches)."""
+        return None
 
     def refresh(self) -> None:
         """Make recent writes visible to search (no-op where they already are)."""

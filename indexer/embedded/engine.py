@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from itertools import islice
 
 from indexer.documents import SearchDocument
-from indexer.embedded import writing
+from indexer.embedded import vocabulary, writing
 from indexer.embedded.schema import fts_table
 from indexer.embedded.searching import run_search
 from indexer.embedded.snapshot import SnapshotCache
 from indexer.embedded.store import IndexStore
-from indexer.engine import Deletion, EngineUnavailable, SearchEngine
+from indexer.engine import Deletion, EngineUnavailable, SearchEngine, WordPresence
 from indexer.analysis import LANGUAGES
 from indexer.query import SearchQuery, SearchResult
 
@@ -102,8 +102,13 @@ class EmbeddedEngine(SearchEngine):
     def search(self, query: SearchQuery) -> SearchResult:
         # One read transaction: the snapshot's generation and FTS see the same data.
         with self._transaction("search", begin="BEGIN") as connection:
-            snapshot = self._snapshots.get(connection, self.store.connected_name() or "")
-            return run_search(connection, snapshot, query)
+            snapshot, fresh = self._snapshots.get(connection, self.store.connected_name() or "")
+            return run_search(connection, snapshot, query, fresh)
+
+    def word_presence(self, word: str) -> WordPresence:
+        with self._transaction("vocabulary look-up", begin="BEGIN") as connection:
+            snapshot, fresh = self._snapshots.get(connection, self.store.connected_name() or "")
+            return vocabulary.word_presence(connection, snapshot, fresh, word)
 
     def indexed_versions(self) -> Mapping[int, tuple[int, str]]:
         rows = self._connection().execute("SELECT id, version, content_hash FROM docs")

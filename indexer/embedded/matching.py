@@ -24,6 +24,10 @@ class Subquery:
     stems: frozenset[str]
     # The terms OR-ed in a literal subquery (empty for an expansion's phrase).
     terms: tuple[str, ...] = ()
+    # A literal subquery's word clauses (each matches by any of its stems) and how
+    # many of them a document must match.
+    clauses: tuple[tuple[str, ...], ...] = ()
+    required: int = 0
 
 
 def _quote(stem: str) -> str:
@@ -62,11 +66,13 @@ def subqueries(query: SearchQuery) -> list[Subquery]:
     words = query_words(query.text)
     for language in LANGUAGES:
         analysed = [stems for stems in analyze_words(words, language) if stems]
-        clauses = list(dict.fromkeys(word_clause(stems) for stems in analysed))
+        by_clause = {word_clause(stems): tuple(dict.fromkeys(stems)) for stems in analysed}
+        clauses = list(by_clause)
         if clauses:
             stems = [stem for word in analysed for stem in word]
             found.append(Subquery(language, literal_expression(clauses), 1.0, frozenset(stems),
-                                  tuple(dict.fromkeys(stems))))
+                                  tuple(dict.fromkeys(stems)), tuple(by_clause.values()),
+                                  minimum_should_match(len(clauses))))
     # Expansions of one language and boost share one query: BM25 of "a" OR "b"
     # is the sum of the phrases' scores, as separate queries would add up.
     grouped: dict[tuple[str, float], tuple[list[str], set[str]]] = {}
@@ -82,6 +88,17 @@ def subqueries(query: SearchQuery) -> list[Subquery]:
     for (language, boost), (phrases, stems) in grouped.items():
         found.append(Subquery(language, " OR ".join(phrases), boost, frozenset(stems)))
     return found
+
+
+def can_match(part: Subquery, present: set[tuple[str, str]]) -> bool:
+    """Whether any document can match `part`, given the (language, stem) pairs the index
+    holds: enough of its word clauses have a stem some document holds. Expansions
+    (phrases) are always run."""
+    if not part.clauses:
+        return True
+    held = sum(any((part.language, stem) in present for stem in clause)
+               for clause in part.clauses)
+    return held >= part.required
 
 
 def highlight_stems(parts: list[Subquery]) -> dict[str, set[str]]:

@@ -17,7 +17,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from indexer import fusion
-from indexer.embedded import bitsets, matching
+from indexer.embedded import bitsets, matching, vocabulary
 from indexer.embedded.schema import fts_table
 from indexer.embedded.snapshot import Snapshot
 from indexer.embedding import from_bytes
@@ -34,11 +34,12 @@ SMALL_RESULT = 2000
 
 
 def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
-               query: SearchQuery) -> SearchResult:
-    """Call inside a read transaction, with the snapshot for its generation.
+               query: SearchQuery, fresh: bool = False) -> SearchResult:
+    """Call inside a read transaction, with the snapshot for its generation (`fresh`:
+    of exactly the generation the transaction reads, not a newer one).
 
-    A text search: words (one scored FTS5 query per language the query has
-    stems in), concepts (a bitset) and meaning (the vector matrix) within the
+    A text search: words (one scored FTS5 query per language in which documents
+    hold enough of the query's stems), concepts (a bitset) and meaning (the vector matrix) within the
     filters, fused by indexer.fusion; see there for what counts.
     """
     selected = _selected(snapshot, query.filters)
@@ -51,21 +52,27 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
         parts, by_part, fused = [], [], None
     else:
         parts = matching.subqueries(query)
+        # A language whose terms no document holds is not queried (it would find nothing).
+        held = vocabulary.present(connection, snapshot, fresh,
+                                  ((part.language, stem) for part in parts
+                                   for clause in part.clauses for stem in clause))
         by_part = [_scored(connection, fts_table(part.language), part.expression, part.weight)
-                   for part in parts]
+                   if matching.can_match(part, held) else {} for part in parts]
         words = _add_up(by_part) if by_part else {}
         concepts = _concept_scores(snapshot, query)
+        windows = None
+        if query.sort == "relevance":
+            # Before waiting for the query's vector (the model may still be working): the
+            # found words and concepts are those within `filtered`, whatever the neighbours.
+            windows = {"words": _ranked(snapshot, words, filtered),
+                       "concept": _ranked(snapshot, concepts, filtered)}
         neighbours = _neighbours(snapshot, query.meaning_vector(), filtered)
         matched = (bitsets.from_ids(words) | bitsets.from_ids(concepts)
                    | bitsets.from_ids(neighbours)) & snapshot.all_docs
         found = matched & filtered
         fused = None
-        if query.sort == "relevance":
-            fused = fusion.fuse({
-                "words": _ranked(snapshot, words, found),
-                "concept": _ranked(snapshot, concepts, found),
-                "meaning": list(neighbours.items()),
-            })
+        if windows is not None:
+            fused = fusion.fuse({**windows, "meaning": list(neighbours.items())})
     total = found.bit_count()
     page, scores, reasons = _page_of(connection, snapshot, query, fused, found, total)
     hits = _hits(connection, page, scores, reasons, list(zip(parts, by_part)), query.highlight)

@@ -41,10 +41,9 @@ class Snapshot:
                                    compare=False)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, DIMENSIONS), np.float32),
                                 compare=False)
-    # Filled while searching, valid for this generation: (language, stem) ->
-    # documents holding it; language -> documents with text in it.
-    document_frequency: dict[tuple[str, str], int] = field(default_factory=dict, compare=False)
-    fts_rows: dict[str, int] = field(default_factory=dict, compare=False)
+    # Filled while searching (vocabulary.py), valid for this generation:
+    # (language, stem) -> whether some document holds it.
+    term_present: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
 
     def sort_key(self, doc_id: int) -> tuple[str, int]:
         return self.published.get(doc_id, ""), doc_id
@@ -152,18 +151,19 @@ class SnapshotCache:
         self._snapshots: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
 
-    def get(self, connection: sqlite3.Connection, name: str) -> Snapshot:
-        """The snapshot for the generation `connection` sees (call inside its read transaction)."""
+    def get(self, connection: sqlite3.Connection, name: str) -> tuple[Snapshot, bool]:
+        """The snapshot for the generation `connection` sees (call inside its read
+        transaction), and whether it is of exactly that generation."""
         generation = current_generation(connection)
         held = self._snapshots.get(name)
         # A newer snapshot serves an older reader too: the difference is a write
         # that committed a moment ago.
         if held is not None and held.generation >= generation:
-            return held
+            return held, held.generation == generation
         with self._lock:
             held = self._snapshots.get(name)
             if held is not None and held.generation >= generation:
-                return held
+                return held, held.generation == generation
             with _scanning(connection):
                 fresh = update(connection, held, generation) if held else load(
                     connection, name, generation)
@@ -172,7 +172,7 @@ class SnapshotCache:
             self._snapshots = {key: snap for key, snap in self._snapshots.items()
                                if key != name}
             self._snapshots = {**dict(list(self._snapshots.items())[-1:]), name: fresh}
-            return fresh
+            return fresh, True
 
     def clear(self) -> None:
         with self._lock:

@@ -139,9 +139,15 @@ def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesa
     typos = _typos(engine, query, found, thesaurus, search_request.ui_lang)
     if typos:
         explanation.did_you_mean = corrected(query.text, typos)
-    if typos or found < FEW_HITS:
+    if typos:
         result, explanation = _retry(engine, search_request, thesaurus, typos, result,
                                      explanation, query.meaning_vector())
+    elif found < FEW_HITS:
+        # Nothing to correct: the retry would send the same words, and neither engine
+        # matches by edit distance itself (typos are corrected here), so it would find
+        # exactly this again. Said as tried, not searched twice.
+        explanation = replace(explanation, fuzzy_used=True,
+                              meaning=query.meaning_vector() is not None)
     if not result.total:
         explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
                                                 search_request.ui_lang)
@@ -181,9 +187,14 @@ def _unindexed(engine: SearchEngine, word: str, few: bool) -> bool:
     """Whether no document holds `word` (a word the index holds is no typo, even when
     the thesaurus lacks it). German and Dutch words also match through their compound
     parts ("Strukturwandl" through "Struktur", "Wasserstof" through "Wasser"): a word
-    its parts do not cover ("stof" is left over) counts as missing if it finds no more
-    than its parts do; when the search found (almost) nothing, any such word does."""
-    hits = _count(engine, word)
+    its parts do not cover ("stof" is left over) counts as missing if no document holds
+    the word itself; when the search found (almost) nothing, any such word does.
+
+    Read from the index's vocabulary where the engine can (the embedded engine: no
+    search at all); otherwise counted by searches, and "holds the word itself" is
+    "finds more than its parts do"."""
+    presence = engine.word_presence(word)
+    hits = _count(engine, word) if presence is None else int(presence.matched)
     if not hits:
         return True
     folded = word.casefold()
@@ -191,6 +202,8 @@ def _unindexed(engine: SearchEngine, word: str, few: bool) -> bool:
                                for part in subwords(folded, compound_dictionary(language))))
     if not parts or not (few or _left_over(folded, parts)):
         return False
+    if presence is not None:
+        return not presence.itself
     return hits <= sum(_count(engine, part) for part in parts)
 
 
