@@ -110,9 +110,9 @@ def centred(vector: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
 
 
 def query_language(embedder: Embedder, vector: np.ndarray) -> str | None:
-    """The language whose mean the query's vector lies closest to (the query's language
-    for 94 % of the relevance set's queries; a wrong guess costs little, the languages'
-    means lie close together)."""
+    """The language whose mean the query's vector lies closest to: the query's language
+    for 85 % of the relevance set's queries (short queries, loanwords). Queries carry no
+    language tag; centring by the true language measured the same nDCG@10."""
     means = embedder.language_means
     if not means:
         return None
