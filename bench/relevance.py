@@ -16,6 +16,7 @@ grade 1 or more.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -186,6 +187,12 @@ def evaluate(engine, queries: list[Query], slugs: dict[int, str],
         return list(pool.map(run, queries))
 
 
+def half(query_id: str) -> str:
+    """"dev" or "test": a fixed split of the queries by a hash of their id. Ranking
+    changes are chosen on the dev half; the test half says whether they hold."""
+    return "dev" if int(hashlib.sha256(query_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
 def summary(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
     """kind ("cross", "same", "all") -> {"ndcg", "recall", "mrr", "n"}."""
     table = {}
@@ -255,6 +262,11 @@ def print_report(name: str, outcomes: list[Outcome], verbose: bool) -> None:
     for kind, row in summary(outcomes).items():
         print(f"  {kind:6} {row['n']:>3} {row['ndcg']:8.3f} {row['recall']:10.3f} "
               f"{row['mrr']:6.3f}")
+    halves = ", ".join(
+        f"{name} " + " / ".join(f"{row['ndcg']:.3f}" for kind, row in summary(
+            [o for o in outcomes if half(o.query.id) == name]).items())
+        for name in ("dev", "test"))
+    print(f"  halves (nDCG@10 cross / same / all): {halves}")
     tags = by_tag(outcomes)
     if tags:
         print("  by tag (nDCG@10): " + ", ".join(

@@ -12,9 +12,19 @@ Three signals, each a ranked list of documents within the active filters:
 - meaning: the K_NEIGHBOURS nearest document vectors to the query's vector
   (cosine), those at SIMILARITY_FLOOR or above.
 
-They are fused by reciprocal rank fusion (Cormack et al. 2009):
-score(d) = sum over signals of WEIGHT[signal] / (RRF_K + rank(d)), ranks from 1,
-each signal's list cut at WINDOW. Ties go to the newer document.
+They are fused by a convex combination of normalised scores (Bruch et al. 2023,
+"An analysis of fusion functions for hybrid retrieval"), each signal's list cut
+at WINDOW:
+
+    score(d) = WEIGHTS["words"]   * bm25(d) / best bm25 of the query
+             + WEIGHTS["concept"] * concepts(d) / best concepts of the query
+             + WEIGHTS["meaning"] * (cosine(d) - MEANING_ZERO) / (MEANING_ONE - MEANING_ZERO)
+
+A signal that did not find d adds nothing. Unlike rank fusion, how much better
+one document is than the next counts: a case study the query's concept tags
+and whose meaning is close ranks above one that shares a word of the query,
+whatever the lists' lengths. Equal scores keep the order of the first signal
+that listed the document (each list is by score, then newest).
 
 What counts (total and facet counts): every document matched by words or a
 concept, plus the meaning neighbours (found within the active filters).
@@ -29,17 +39,22 @@ from dataclasses import dataclass
 
 from indexer.analysis import tokenize
 
-RRF_K = 60
 # Candidates per signal taken into the fusion; past them, documents follow newest first.
 WINDOW = 100
 # At most this many documents are found by meaning alone (and so counted).
 K_NEIGHBOURS = 20
-# multilingual-e5 (4-bit) cosines: on the relevance set, 95 % of unrelated pairs lie
-# below 0.80, half of the relevant ones above 0.807.
-SIMILARITY_FLOOR = 0.80
-# Meaning alone ranks worse than words or concepts (nDCG@10 0.66 cross-language
-# on the relevance set), so it weighs half.
-WEIGHTS = {"words": 1.0, "concept": 1.0, "meaning": 0.5}
+# Cosines of language-centred multilingual-e5 vectors (indexer/embedding.py), measured
+# on the development half of the relevance set (docs/relevance.md): 95 % of the
+# query-document pairs judged unrelated lie below 0.30 (the floor of what counts),
+# three quarters below 0.22 (meaning adds nothing there); a quarter of the pairs
+# judged exactly about the query reach 0.47 (meaning adds its full weight there).
+SIMILARITY_FLOOR = 0.30
+MEANING_ZERO = 0.22
+MEANING_ONE = 0.47
+# Words weigh least: they reach only the query's language (and share words with
+# unrelated case studies there); a concept is the thesaurus's judgement, meaning
+# reaches every language. Chosen on the development half (docs/relevance.md).
+WEIGHTS = {"words": 0.5, "concept": 1.5, "meaning": 1.5}
 # A longer query is matched on its first words only (bounded cost on both engines).
 MAX_WORDS = 8
 SIGNALS = tuple(WEIGHTS)
@@ -74,31 +89,32 @@ class Fused:
 
 
 def fuse(ranked: dict[str, Sequence[tuple[int, float]]]) -> list[Fused]:
-    """Reciprocal rank fusion of the signals' ranked (id, score) lists, each best first
-    (each engine sorts them by score, then newest).
+    """The convex combination of the signals' normalised scores (see the module's
+    docstring) over their ranked (id, score) lists, each best first (each engine sorts
+    them by score, then newest; meaning's scores are cosines).
 
-    Equal RRF scores keep the order of the first signal that ranked the document.
+    Equal scores keep the order of the first signal that listed the document.
     """
-    ranked = {signal: _ties_by_meaning(found, ranked.get("meaning", ()))
-              if signal == "concept" else [doc_id for doc_id, _score in found]
-              for signal, found in ranked.items()}
     scores: dict[int, float] = {}
     reasons: dict[int, list[str]] = {}
     for signal in SIGNALS:
-        for rank, doc_id in enumerate(ranked.get(signal, ())[:WINDOW], 1):
-            scores[doc_id] = scores.get(doc_id, 0.0) + WEIGHTS[signal] / (RRF_K + rank)
+        found = list(ranked.get(signal, ()))[:WINDOW]
+        for doc_id, score in zip((doc_id for doc_id, _ in found), normalised(signal, found)):
+            scores[doc_id] = scores.get(doc_id, 0.0) + WEIGHTS[signal] * score
             reasons.setdefault(doc_id, []).append(signal)
     order = sorted(scores, key=lambda doc_id: -scores[doc_id])
     return [Fused(doc_id, scores[doc_id], tuple(reasons[doc_id])) for doc_id in order]
 
 
-def _ties_by_meaning(found: Sequence[tuple[int, float]],
-                     meaning: Sequence[tuple[int, float]]) -> list[int]:
-    """Concept matches by score; among equal scores, the closer in meaning first."""
-    closeness = {doc_id: rank for rank, (doc_id, _similarity) in enumerate(meaning)}
-    order = sorted(range(len(found)), key=lambda number: (
-        -round(found[number][1], 6), closeness.get(found[number][0], len(closeness)), number))
-    return [found[number][0] for number in order]
+def normalised(signal: str, found: Sequence[tuple[int, float]]) -> list[float]:
+    """A signal's scores on a common scale: words and concepts as a share of the query's
+    best (1 for the best match), meaning by the calibrated cosine (MEANING_ZERO: 0,
+    MEANING_ONE: 1; the neighbours lie above SIMILARITY_FLOOR, so above 0)."""
+    if signal == "meaning":
+        return [max(0.0, (score - MEANING_ZERO) / (MEANING_ONE - MEANING_ZERO))
+                for _doc_id, score in found]
+    best = max((score for _doc_id, score in found), default=0.0)
+    return [score / best if best > 0 else 1.0 for _doc_id, score in found]
 
 
 def with_translation(reasons: tuple[str, ...], matched_languages: tuple[str, ...],

@@ -12,11 +12,27 @@ def test_query_words_are_distinct_and_bounded():
     assert len(fusion.query_words(" ".join(f"w{i}" for i in range(100)))) == fusion.MAX_WORDS
 
 
-def test_rrf_rewards_documents_ranked_by_several_signals():
+def test_documents_found_by_several_signals_come_first():
     fused = fusion.fuse({"words": [(1, 9.0), (2, 5.0)], "concept": [(2, 1.0)],
-                         "meaning": [(3, 0.9), (2, 0.85)]})
-    assert [item.id for item in fused] == [2, 1, 3]
+                         "meaning": [(3, 0.40), (2, 0.35)]})
+    assert [item.id for item in fused] == [2, 3, 1]
     assert fused[0].reasons == ("words", "concept", "meaning")
+
+
+def test_scores_count_not_only_ranks():
+    # A word match far below the best adds little; a concept the query names adds much,
+    # and a document close in meaning gains in proportion to its calibrated cosine.
+    fused = fusion.fuse({"words": [(1, 10.0), (2, 0.5)], "concept": [(3, 1.0)],
+                         "meaning": [(4, fusion.MEANING_ONE), (2, fusion.SIMILARITY_FLOOR)]})
+    assert [item.id for item in fused] == [3, 4, 2, 1]
+    scores = {item.id: item.score for item in fused}
+    assert scores[3] == fusion.WEIGHTS["concept"] and scores[1] == fusion.WEIGHTS["words"]
+
+
+def test_meaning_adds_nothing_at_its_zero_and_its_full_weight_at_one():
+    assert fusion.normalised("meaning", [(1, fusion.MEANING_ZERO), (2, fusion.MEANING_ONE),
+                                         (3, 0.0)]) == [0.0, 1.0, 0.0]
+    assert fusion.normalised("words", [(1, 8.0), (2, 2.0)]) == [1.0, 0.25]
 
 
 def test_concept_ties_are_ordered_by_meaning():

