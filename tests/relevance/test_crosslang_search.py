@@ -83,6 +83,14 @@ def test_a_misspelt_word_is_corrected_and_searched_again(engine, thesaurus):
     assert any("fuzzy" in line for line in explanation.tried())
 
 
+def test_a_rare_word_spelt_right_claims_no_similar_spellings(engine, thesaurus):
+    # One case study holds "Emscher": few hits, nothing to correct, nothing else searched.
+    slugs, explanation = search(engine, thesaurus, "Emscher")
+    assert len(slugs) == 1
+    assert explanation.did_you_mean is None and not explanation.fuzzy_used
+    assert not any("fuzzy" in line for line in explanation.tried())
+
+
 def test_a_misspelt_german_compound_is_corrected(engine, thesaurus):
     slugs, explanation = search(engine, thesaurus, "Strukturwandl", "de")
     assert explanation.did_you_mean == "Strukturwandel"

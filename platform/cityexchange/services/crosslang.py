@@ -7,7 +7,7 @@ and its embedding finds case studies of similar meaning in any language
 "bus à hydrogène". A word that
 is no label word, lies close to one and matches nothing in the index is a
 typo: "hydorgen" -> did you mean "hydrogen"; the search is then retried with
-the correction and fuzzy matching, as it is when it finds (almost) nothing.
+the correction (and the word as typed), kept unless it finds less.
 
 Needs no app (the evaluation in bench/relevance.py runs it without one): the
 caller passes the engine and the thesaurus.
@@ -39,7 +39,7 @@ from cityexchange.i18n import language_word
 if TYPE_CHECKING:
     from cityexchange.services.search import SearchRequest
 
-# Fewer hits than this and the search is retried with fuzzy matching.
+# Fewer hits than this: a word found only through its compound parts counts as a typo.
 FEW_HITS = 3
 # At most this many closest concepts are offered when nothing is found.
 MAX_CLOSEST = 5
@@ -143,11 +143,10 @@ def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesa
         result, explanation = _retry(engine, search_request, thesaurus, typos, result,
                                      explanation, query.meaning_vector())
     elif found < FEW_HITS:
-        # Nothing to correct: the retry would send the same words, and neither engine
-        # matches by edit distance itself (typos are corrected here), so it would find
-        # exactly this again. Said as tried, not searched twice.
-        explanation = replace(explanation, fuzzy_used=True,
-                              meaning=query.meaning_vector() is not None)
+        # Nothing to correct: no retry (it would send the same words, and neither engine
+        # matches by edit distance itself; typos are corrected here), and no claim of
+        # "similar spellings" on the page: none were searched.
+        explanation = replace(explanation, meaning=query.meaning_vector() is not None)
     if not result.total:
         explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
                                                 search_request.ui_lang)
