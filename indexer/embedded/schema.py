@@ -48,6 +48,18 @@ def fts_table(language: str) -> str:
     return f"fts_{language}"
 
 
+def vocabulary_table(language: str) -> str:
+    """The fts5vocab table (type `instance`) over a language's FTS table: which terms
+    the index holds (indexer/embedded/vocabulary.py)."""
+    return f"temp.vocab_{language}"
+
+
+def connection_ddl() -> list[str]:
+    """Per connection, in its temp schema (nothing is stored in the index file)."""
+    return [f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocabulary_table(language)} "
+            f"USING fts5vocab(main, {fts_table(language)}, instance)" for language in LANGUAGES]
+
+
 def ddl() -> list[str]:
     statements = [
         # Before the first table and WAL: 8 KB pages hold several docs rows (texts and

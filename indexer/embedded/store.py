@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from indexer.embedded.schema import PRAGMAS, SCHEMA_VERSION, ddl
+from indexer.embedded.schema import PRAGMAS, SCHEMA_VERSION, connection_ddl, ddl
 
 POINTER = "current"
 KEEP_FILES = 2
@@ -86,6 +86,8 @@ class IndexStore:
             for statement in ddl():
                 connection.execute(statement)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        for statement in connection_ddl():
+            connection.execute(statement)
         if self.owner is not None:
             self._check_owner(connection, name)
         return connection

@@ -1,7 +1,7 @@
 """Which stems the index holds, per language, read from the FTS5 term index.
 
-An `fts5vocab` table (type `instance`) per language, created in the
-connection's temp schema (nothing is stored in the index file), answers "does
+An `fts5vocab` table (type `instance`) per language, created in each
+connection's temp schema when the store opens it (schema.connection_ddl), answers "does
 any document hold this term?" from the term's first entry, without an FTS5
 MATCH, and for many terms in one statement. The searches use it to skip the
 language queries that cannot match, and the typo check to tell a word the
@@ -14,9 +14,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from indexer.analysis import LANGUAGES
 from indexer.embedded import matching
-from indexer.embedded.schema import fts_table
+from indexer.embedded.schema import vocabulary_table
 from indexer.embedded.snapshot import Snapshot
 from indexer.engine import WordPresence
 from indexer.query import SearchQuery
@@ -25,16 +24,6 @@ from indexer.query import SearchQuery
 MAX_CACHED = 200_000
 # Terms per statement (two bound parameters each; SQLite allows 32,766).
 BATCH = 200
-
-
-def _vocabulary_table(language: str) -> str:
-    return f"temp.vocab_{language}"
-
-
-def _create_tables(connection: sqlite3.Connection) -> None:
-    for language in LANGUAGES:
-        connection.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_vocabulary_table(language)} "
-                           f"USING fts5vocab(main, {fts_table(language)}, instance)")
 
 
 def _checkable(stem: str) -> bool:
@@ -67,16 +56,9 @@ def _look_up(connection: sqlite3.Connection, terms: list[tuple[str, str]]) -> se
     for start in range(0, len(terms), BATCH):
         batch = terms[start:start + BATCH]
         sql = " UNION ALL ".join(
-            f"SELECT {index} WHERE EXISTS (SELECT 1 FROM {_vocabulary_table(language)} "
+            f"SELECT {index} WHERE EXISTS (SELECT 1 FROM {vocabulary_table(language)} "
             "WHERE term = ?)" for index, (language, _stem) in enumerate(batch))
-        params = [stem for _language, stem in batch]
-        try:
-            rows = connection.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as error:
-            if "no such table" not in str(error):
-                raise
-            _create_tables(connection)  # first use on this connection
-            rows = connection.execute(sql, params).fetchall()
+        rows = connection.execute(sql, [stem for _language, stem in batch]).fetchall()
         found.update(batch[row[0]] for row in rows)
     return found
 
