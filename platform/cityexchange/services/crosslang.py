@@ -128,25 +128,24 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
 
 def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesaurus,
            embedder: Embedder | None = None) -> tuple[SearchResult, Explanation]:
-    """Run the request; on typos or (almost) no hits, retry with corrections and fuzzy matching."""
+    """Run the request; when a word is a typo, retry with the correction."""
     query, explanation = build_query(search_request, thesaurus, embedder=embedder)
     result = engine.search(query)
     if query.is_browse:
         return result, explanation
+    # "Similar meaning" is said only when the query's vector came (the model may fail);
+    # the engine waited for it already, so this costs nothing.
+    explanation.meaning = query.meaning_vector() is not None
     # Found by the words or a concept: neighbours in meaning alone do not make a query
     # with a typo look fine (the page's hits tell, they rank first).
     found = _found_by_text(result)
     typos = _typos(engine, query, found, thesaurus, search_request.ui_lang)
+    # Without a typo there is no retry: it would send the same words, and neither engine
+    # matches by edit distance itself (typos are corrected here).
     if typos:
         explanation.did_you_mean = corrected(query.text, typos)
-    if typos:
         result, explanation = _retry(engine, search_request, thesaurus, typos, result,
                                      explanation, query.meaning_vector())
-    elif found < FEW_HITS:
-        # Nothing to correct: no retry (it would send the same words, and neither engine
-        # matches by edit distance itself; typos are corrected here), and no claim of
-        # "similar spellings" on the page: none were searched.
-        explanation = replace(explanation, meaning=query.meaning_vector() is not None)
     if not result.total:
         explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
                                                 search_request.ui_lang)
