@@ -1,15 +1,22 @@
 """SearchQuery -> Elasticsearch request bodies, built as objects, never as strings.
 
-A text search is one `_msearch` (indexer/fusion.py defines the method):
-- "count": words OR concept, plus the kNN neighbours within the filters; its
-  total and aggregations are what counts. Filters go into post_filter so each
-  facet's aggregation ignores its own selection (disjunctive counts).
-- "words", "concept", "meaning": each signal's ranked window within the filters.
+A text search (indexer/fusion.py defines the method):
+- one `_msearch` of "words", "concept", "meaning": each signal's ranked window
+  within the filters; they are fused;
+- with the query's vector, the fused best documents' vectors (`build_vectors_body`),
+  then one `_msearch` of "count" and "feedback" (the kNN window of their mean
+  vector); without it, "count" goes with the first `_msearch`. "count": words OR
+  concept, plus the kNN neighbours (of the query's vector and of the feedback
+  vector) within the filters; its total and aggregations are what counts. Filters
+  go into post_filter so each facet's aggregation ignores its own selection
+  (disjunctive counts).
 The fused page is then fetched once more with highlights (`build_page_body`).
 Browsing and "newest" need only the "count" request, sorted.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from indexer import fusion
 from indexer.analysis import LANGUAGES, analyze_words, tokenize
@@ -72,13 +79,17 @@ def _concept_query(query: SearchQuery) -> dict | None:
                      "minimum_should_match": 1, "_name": "concept"}}
 
 
-def _knn(query: SearchQuery) -> dict | None:
-    vector = query.meaning_vector()
+def _knn(query: SearchQuery, feedback: np.ndarray | None = None) -> dict | None:
+    """The kNN section of the query's vector, or with `feedback`, of that vector."""
+    vector = query.meaning_vector() if feedback is None else feedback
     if vector is None:
         return None
-    knn = {"field": "vector", "query_vector": from_bytes(vector).tolist(),
-           "k": fusion.K_NEIGHBOURS, "num_candidates": NUM_CANDIDATES,
-           "similarity": fusion.SIMILARITY_FLOOR}
+    if isinstance(vector, bytes):
+        vector = from_bytes(vector)
+    knn = {"field": "vector", "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
+           "k": fusion.K_NEIGHBOURS if feedback is None else fusion.FEEDBACK_NEIGHBOURS,
+           "num_candidates": NUM_CANDIDATES,
+           "similarity": fusion.SIMILARITY_FLOOR if feedback is None else fusion.FEEDBACK_FLOOR}
     filters = _facet_filter(query.filters)
     if filters:
         knn["filter"] = {"bool": {"filter": filters}}
@@ -146,8 +157,10 @@ def _highlight() -> dict:
     }
 
 
-def build_count_body(query: SearchQuery, *, size: int = 0) -> dict:
-    """Total and facet counts over what counts; with `size`, also hits newest first."""
+def build_count_body(query: SearchQuery, *, size: int = 0,
+                     feedback: np.ndarray | None = None) -> dict:
+    """Total and facet counts over what counts (with the `feedback` vector's neighbours);
+    with `size`, also hits newest first."""
     body = {
         "query": _matching_query(query),
         "size": size,
@@ -159,6 +172,8 @@ def build_count_body(query: SearchQuery, *, size: int = 0) -> dict:
     knn = None if query.is_browse else _knn(query)
     if knn:
         body["knn"] = knn
+        if feedback is not None:
+            body["knn"] = [knn, _knn(query, feedback)]
     if size:
         body["sort"] = _sort(query)
     post_filter = _facet_filter(query.filters)
@@ -192,6 +207,18 @@ def build_signal_bodies(query: SearchQuery) -> dict[str, dict]:
         bodies["meaning"] = {"knn": knn, "size": fusion.K_NEIGHBOURS,
                              "track_total_hits": False, "_source": ["doc_id"]}
     return bodies
+
+
+def build_vectors_body(ids: list[int]) -> dict:
+    """The stored vectors of some documents (the feedback's best documents)."""
+    return {"query": {"terms": {"doc_id": ids}}, "size": len(ids),
+            "_source": ["doc_id", "vector"]}
+
+
+def build_feedback_body(query: SearchQuery, feedback: np.ndarray) -> dict:
+    """The feedback signal's window: the neighbours of the feedback vector."""
+    return {"knn": _knn(query, feedback), "size": fusion.FEEDBACK_NEIGHBOURS,
+            "track_total_hits": False, "_source": ["doc_id"]}
 
 
 def build_page_body(query: SearchQuery, ids: list[int]) -> dict:
