@@ -99,6 +99,15 @@ def test_a_rare_word_spelt_right_claims_no_similar_spellings(engine, thesaurus):
     assert not any("fuzzy" in line for line in explanation.tried())
 
 
+def test_a_correctly_spelt_word_the_thesaurus_lacks_is_not_rewritten(engine, thesaurus):
+    # "shrinking" is in no label and no case study here, and two edits from "drinking"
+    # (drinking water): the search stays about shrinking cities, with no did-you-mean.
+    slugs, explanation = search(engine, thesaurus, "shrinking cities")
+    assert explanation.did_you_mean is None and not explanation.fuzzy_used
+    assert not any("drinking" in line for line in explanation.tried())
+    assert not any("water" in slug or "sewer" in slug for slug in slugs[:3])
+
+
 def test_a_misspelt_german_compound_is_corrected(engine, thesaurus):
     slugs, explanation = search(engine, thesaurus, "Strukturwandl", "de")
     assert explanation.did_you_mean == "Strukturwandel"
