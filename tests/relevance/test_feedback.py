@@ -4,7 +4,10 @@ engine, over the whole relevance collection (vectors from the cache by passage h
 
 Without feedback the query's own vector is too weak for these: "mowa nienawiści"
 listed the Gdańsk case study and Rotterdam only (nDCG@10 0.49), "Wandbilder" the
-Mannheim murals and nothing else of street art in the first ten."""
+Mannheim murals and nothing else of street art in the first ten.
+
+Also the typo retry, whose choice compared totals before feedback made them count more
+neighbours."""
 
 from __future__ import annotations
 
@@ -84,3 +87,18 @@ def test_only_my_words_brings_nothing_by_feedback(engine):
     result = search(engine, "Wandbilder", "de", literal=True)
     assert [SLUGS[hit.id] for hit in result.hits] == ["rel-mannheim-stadt-wand-kunst"]
     assert result.total == 1
+
+
+def test_a_misspelt_word_beside_a_broad_one_is_searched_as_corrected(engine):
+    # "alimentaire" alone names the broad concept food (food councils, school meals);
+    # the typo's correction names food waste. Totals count neighbours in meaning (and
+    # feedback), so they no longer decide between the two searches: the correction does.
+    request = SearchRequest(q="gaspilage alimentaire", page=1, per_page=10, sort="relevance",
+                            ui_lang="fr")
+    result, explanation = crosslang.search(engine, request, THESAURUS, EMBEDDER)
+    assert explanation.did_you_mean == "gaspillage alimentaire" and explanation.fuzzy_used
+    food_waste = {"rel-the-hague-voedselverspilling", "rel-toulouse-frigos-solidaires",
+                  "rel-berlin-foodsharing-fairteiler", "rel-girona-despilfarro-alimentario",
+                  "rel-brighton-food-surplus", "rel-milan-hub-spreco-alimentare",
+                  "rel-warsaw-jadlodzielnie"}
+    assert {SLUGS[hit.id] for hit in result.hits[:3]} <= food_waste
