@@ -15,8 +15,8 @@ from tests.conftest import elasticsearch_url
 
 # Measured on the grown collection (docs/relevance.md), words + concepts + meaning
 # (language-centred vectors, score fusion) + feedback: 0.840 / 0.882 on the lower
-# engine; floors just below. Raise them with the ranking.
-FLOORS = {"cross": 0.83, "same": 0.87}
+# engine (and the typo retry's rule: 0.887); floors just below. Raise them with the ranking.
+FLOORS = {"cross": 0.83, "same": 0.875}
 # The two engines must rank alike (issue 8's goal: within 0.03; measured 0.002 / 0.002).
 MAX_ENGINE_GAP = 0.03
 
