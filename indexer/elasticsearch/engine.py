@@ -30,7 +30,14 @@ from indexer.elasticsearch.query_builder import (
     build_signal_bodies,
     build_vectors_body,
 )
-from indexer.elasticsearch.results import doc_ids, facets_of, page_hits, ranked, total_of
+from indexer.elasticsearch.results import (
+    doc_ids,
+    facets_of,
+    page_hits,
+    ranked,
+    total_of,
+    vectors_of,
+)
 from indexer.engine import (
     Deletion,
     DocumentsRefused,
@@ -323,7 +330,7 @@ class ElasticsearchEngine(SearchEngine):
             fused = fusion.fuse(windows)
             feedback = None
             if with_vector:
-                feedback = self._feedback_vector(fused)
+                feedback = self._feedback_vector(fused, vectors_of(responses["meaning"]))
                 second = {"count": build_count_body(query, feedback=feedback)}
                 if feedback is not None:
                     second["feedback"] = build_feedback_body(query, feedback)
@@ -347,15 +354,15 @@ class ElasticsearchEngine(SearchEngine):
             hits = page_hits(count, order, scores, reasons)
         return SearchResult(total=total_of(count), hits=hits, facets=facets_of(count, query))
 
-    def _feedback_vector(self, fused: list[fusion.Fused]) -> np.ndarray | None:
-        """fusion.feedback_vector from the best documents' stored vectors."""
-        wanted = fusion.feedback_ids(fused)
-        if not wanted:
-            return None
-        found = self.client.search(index=self.alias, **build_vectors_body(wanted)).body
-        return fusion.feedback_vector(fused, {
-            int(raw["_source"]["doc_id"]): np.asarray(raw["_source"]["vector"], dtype=np.float32)
-            for raw in found["hits"]["hits"] if raw["_source"].get("vector")})
+    def _feedback_vector(self, fused: list[fusion.Fused],
+                         vectors: dict[int, np.ndarray]) -> np.ndarray | None:
+        """fusion.feedback_vector from the best documents' stored vectors: those of the
+        meaning window, the others (found by words or a concept only) fetched."""
+        missing = [doc_id for doc_id in fusion.feedback_ids(fused) if doc_id not in vectors]
+        if missing:
+            found = self.client.search(index=self.alias, **build_vectors_body(missing)).body
+            vectors = {**vectors, **vectors_of(found)}
+        return fusion.feedback_vector(fused, vectors)
 
     def _newest_rest(self, query: SearchQuery, seen: set[int], count: int,
                      feedback: np.ndarray | None = None) -> list[int]:

@@ -204,8 +204,10 @@ def build_signal_bodies(query: SearchQuery) -> dict[str, dict]:
         bodies["concept"] = _window_body(concept, query)
     knn = _knn(query)
     if knn:
+        # With their vectors: the feedback's best documents are mostly among them, and
+        # then need no request of their own (20 vectors: ~80 kB of JSON).
         bodies["meaning"] = {"knn": knn, "size": fusion.K_NEIGHBOURS,
-                             "track_total_hits": False, "_source": ["doc_id"]}
+                             "track_total_hits": False, "_source": ["doc_id", "vector"]}
     return bodies
 
 
