@@ -1,6 +1,7 @@
 """How both engines match and rank a text search: one definition, used by each.
 
-Three signals, each a ranked list of documents within the active filters:
+Three signals, then feedback from their fusion, each a ranked list of documents
+within the active filters:
 
 - words: BM25 over the per-language stemmed fields (title 3, summary 2, body 1)
   of the literal query's first MAX_WORDS words, summed over languages. Several

@@ -3,9 +3,10 @@
 A text search (indexer/fusion.py defines the method):
 - one `_msearch` of "words", "concept", "meaning": each signal's ranked window
   within the filters; they are fused;
-- with the query's vector, the fused best documents' vectors (`build_vectors_body`),
-  then one `_msearch` of "count" and "feedback" (the kNN window of their mean
-  vector); without it, "count" goes with the first `_msearch`. "count": words OR
+- with the query's vector, one `_msearch` of "count" and "feedback" (the kNN
+  window of the fused best documents' mean vector; their vectors come with the
+  "meaning" window, or by `build_vectors_body` when words or a concept alone found
+  one); without it, "count" goes with the first `_msearch`. "count": words OR
   concept, plus the kNN neighbours (of the query's vector and of the feedback
   vector) within the filters; its total and aggregations are what counts. Filters
   go into post_filter so each facet's aggregation ignores its own selection
