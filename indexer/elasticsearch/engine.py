@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from itertools import islice
 
+import numpy as np
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from indexer.documents import SearchDocument
@@ -24,10 +25,19 @@ from indexer.elasticsearch.errors import (
 )
 from indexer.elasticsearch.query_builder import (
     build_count_body,
+    build_feedback_body,
     build_page_body,
     build_signal_bodies,
+    build_vectors_body,
 )
-from indexer.elasticsearch.results import doc_ids, facets_of, page_hits, ranked, total_of
+from indexer.elasticsearch.results import (
+    doc_ids,
+    facets_of,
+    page_hits,
+    ranked,
+    total_of,
+    vectors_of,
+)
 from indexer.engine import (
     Deletion,
     DocumentsRefused,
@@ -310,16 +320,30 @@ class ElasticsearchEngine(SearchEngine):
             order = doc_ids(count)
             scores, reasons = {}, {}
         else:
-            bodies = {"count": build_count_body(query), **build_signal_bodies(query)}
+            bodies = build_signal_bodies(query)
+            with_vector = "meaning" in bodies
+            if not with_vector:
+                bodies["count"] = build_count_body(query)
             responses = self._msearch(bodies)
+            windows = {name: ranked(response, vector=name == "meaning")
+                       for name, response in responses.items() if name != "count"}
+            fused = fusion.fuse(windows)
+            feedback = None
+            if with_vector:
+                feedback = self._feedback_vector(fused, vectors_of(responses["meaning"]))
+                second = {"count": build_count_body(query, feedback=feedback)}
+                if feedback is not None:
+                    second["feedback"] = build_feedback_body(query, feedback)
+                responses = self._msearch(second)
+                if feedback is not None:
+                    windows["feedback"] = ranked(responses["feedback"], vector=True)
+                    fused = fusion.fuse(windows)
             count = responses["count"]
-            fused = fusion.fuse({name: ranked(response, vector=name == "meaning")
-                                 for name, response in responses.items() if name != "count"})
             order = [item.id for item in fused]
             scores = {item.id: item.score for item in fused}
             reasons = {item.id: item.reasons for item in fused}
             if len(order) < min(wanted, total_of(count)):
-                order += self._newest_rest(query, set(order), wanted - len(order))
+                order += self._newest_rest(query, set(order), wanted - len(order), feedback)
             order = order[query.offset:wanted]
         hits = []
         if order and not query.is_browse:
@@ -330,11 +354,22 @@ class ElasticsearchEngine(SearchEngine):
             hits = page_hits(count, order, scores, reasons)
         return SearchResult(total=total_of(count), hits=hits, facets=facets_of(count, query))
 
-    def _newest_rest(self, query: SearchQuery, seen: set[int], count: int) -> list[int]:
+    def _feedback_vector(self, fused: list[fusion.Fused],
+                         vectors: dict[int, np.ndarray]) -> np.ndarray | None:
+        """fusion.feedback_vector from the best documents' stored vectors: those of the
+        meaning window, the others (found by words or a concept only) fetched."""
+        missing = [doc_id for doc_id in fusion.feedback_ids(fused) if doc_id not in vectors]
+        if missing:
+            found = self.client.search(index=self.alias, **build_vectors_body(missing)).body
+            vectors = {**vectors, **vectors_of(found)}
+        return fusion.feedback_vector(fused, vectors)
+
+    def _newest_rest(self, query: SearchQuery, seen: set[int], count: int,
+                     feedback: np.ndarray | None = None) -> list[int]:
         """Past every signal's window: the other counted documents, newest first."""
         body = build_count_body(replace(query, sort="newest", page=1,
                                         per_page=min(MAX_PER_PAGE, len(seen) + count)),
-                                size=min(MAX_PER_PAGE, len(seen) + count))
+                                size=min(MAX_PER_PAGE, len(seen) + count), feedback=feedback)
         body.pop("aggs")
         newest = doc_ids(self.client.search(index=self.alias, **body).body)
         return [doc_id for doc_id in newest if doc_id not in seen][:count]

@@ -1,15 +1,23 @@
 """SearchQuery -> Elasticsearch request bodies, built as objects, never as strings.
 
-A text search is one `_msearch` (indexer/fusion.py defines the method):
-- "count": words OR concept, plus the kNN neighbours within the filters; its
-  total and aggregations are what counts. Filters go into post_filter so each
-  facet's aggregation ignores its own selection (disjunctive counts).
-- "words", "concept", "meaning": each signal's ranked window within the filters.
+A text search (indexer/fusion.py defines the method):
+- one `_msearch` of "words", "concept", "meaning": each signal's ranked window
+  within the filters; they are fused;
+- with the query's vector, one `_msearch` of "count" and "feedback" (the kNN
+  window of the fused best documents' mean vector; their vectors come with the
+  "meaning" window, or by `build_vectors_body` when words or a concept alone found
+  one); without it, "count" goes with the first `_msearch`. "count": words OR
+  concept, plus the kNN neighbours (of the query's vector and of the feedback
+  vector) within the filters; its total and aggregations are what counts. Filters
+  go into post_filter so each facet's aggregation ignores its own selection
+  (disjunctive counts).
 The fused page is then fetched once more with highlights (`build_page_body`).
 Browsing and "newest" need only the "count" request, sorted.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from indexer import fusion
 from indexer.analysis import LANGUAGES, analyze_words, tokenize
@@ -72,13 +80,17 @@ def _concept_query(query: SearchQuery) -> dict | None:
                      "minimum_should_match": 1, "_name": "concept"}}
 
 
-def _knn(query: SearchQuery) -> dict | None:
-    vector = query.meaning_vector()
+def _knn(query: SearchQuery, feedback: np.ndarray | None = None) -> dict | None:
+    """The kNN section of the query's vector, or with `feedback`, of that vector."""
+    vector = query.meaning_vector() if feedback is None else feedback
     if vector is None:
         return None
-    knn = {"field": "vector", "query_vector": from_bytes(vector).tolist(),
-           "k": fusion.K_NEIGHBOURS, "num_candidates": NUM_CANDIDATES,
-           "similarity": fusion.SIMILARITY_FLOOR}
+    if isinstance(vector, bytes):
+        vector = from_bytes(vector)
+    knn = {"field": "vector", "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
+           "k": fusion.K_NEIGHBOURS if feedback is None else fusion.FEEDBACK_NEIGHBOURS,
+           "num_candidates": NUM_CANDIDATES,
+           "similarity": fusion.SIMILARITY_FLOOR if feedback is None else fusion.FEEDBACK_FLOOR}
     filters = _facet_filter(query.filters)
     if filters:
         knn["filter"] = {"bool": {"filter": filters}}
@@ -146,8 +158,10 @@ def _highlight() -> dict:
     }
 
 
-def build_count_body(query: SearchQuery, *, size: int = 0) -> dict:
-    """Total and facet counts over what counts; with `size`, also hits newest first."""
+def build_count_body(query: SearchQuery, *, size: int = 0,
+                     feedback: np.ndarray | None = None) -> dict:
+    """Total and facet counts over what counts (with the `feedback` vector's neighbours);
+    with `size`, also hits newest first."""
     body = {
         "query": _matching_query(query),
         "size": size,
@@ -159,6 +173,8 @@ def build_count_body(query: SearchQuery, *, size: int = 0) -> dict:
     knn = None if query.is_browse else _knn(query)
     if knn:
         body["knn"] = knn
+        if feedback is not None:
+            body["knn"] = [knn, _knn(query, feedback)]
     if size:
         body["sort"] = _sort(query)
     post_filter = _facet_filter(query.filters)
@@ -189,9 +205,23 @@ def build_signal_bodies(query: SearchQuery) -> dict[str, dict]:
         bodies["concept"] = _window_body(concept, query)
     knn = _knn(query)
     if knn:
+        # With their vectors: the feedback's best documents are mostly among them, and
+        # then need no request of their own (20 vectors: ~80 kB of JSON).
         bodies["meaning"] = {"knn": knn, "size": fusion.K_NEIGHBOURS,
-                             "track_total_hits": False, "_source": ["doc_id"]}
+                             "track_total_hits": False, "_source": ["doc_id", "vector"]}
     return bodies
+
+
+def build_vectors_body(ids: list[int]) -> dict:
+    """The stored vectors of some documents (the feedback's best documents)."""
+    return {"query": {"terms": {"doc_id": ids}}, "size": len(ids),
+            "_source": ["doc_id", "vector"]}
+
+
+def build_feedback_body(query: SearchQuery, feedback: np.ndarray) -> dict:
+    """The feedback signal's window: the neighbours of the feedback vector."""
+    return {"knn": _knn(query, feedback), "size": fusion.FEEDBACK_NEIGHBOURS,
+            "track_total_hits": False, "_source": ["doc_id"]}
 
 
 def build_page_body(query: SearchQuery, ids: list[int]) -> dict:

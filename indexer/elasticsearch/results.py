@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from indexer.fusion import with_translation
 from indexer.highlight import clean_fragments
 from indexer.query import FacetValue, Hit, SearchQuery
@@ -46,6 +48,12 @@ def ranked(response: dict, vector: bool = False) -> list[tuple[int, float]]:
     return [(int(raw["_source"]["doc_id"]),
              2 * float(raw["_score"] or 0.0) - 1 if vector else float(raw["_score"] or 0.0))
             for raw in response["hits"]["hits"]]
+
+
+def vectors_of(response: dict) -> dict[int, np.ndarray]:
+    """id -> stored vector of the hits whose _source carries one."""
+    return {int(raw["_source"]["doc_id"]): np.asarray(raw["_source"]["vector"], dtype=np.float32)
+            for raw in response["hits"]["hits"] if raw["_source"].get("vector")}
 
 
 def total_of(response: dict) -> int:

@@ -40,7 +40,9 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
 
     A text search: words (one scored FTS5 query per language in which documents
     hold enough of the query's stems), concepts (a bitset) and meaning (the vector matrix) within the
-    filters, fused by indexer.fusion; see there for what counts.
+    filters, fused by indexer.fusion; sorted by relevance, the feedback neighbours (the
+    matrix again, with the first fusion's best documents' mean vector) join a second
+    fusion. See there for what counts.
     """
     selected = _selected(snapshot, query.filters)
     filtered = snapshot.all_docs
@@ -66,13 +68,20 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
             # found words and concepts are those within `filtered`, whatever the neighbours.
             windows = {"words": _ranked(snapshot, words, filtered),
                        "concept": _ranked(snapshot, concepts, filtered)}
-        neighbours = _neighbours(snapshot, query.meaning_vector(), filtered)
-        matched = (bitsets.from_ids(words) | bitsets.from_ids(concepts)
-                   | bitsets.from_ids(neighbours)) & snapshot.all_docs
-        found = matched & filtered
-        fused = None
+        vector = query.meaning_vector()
+        neighbours = _neighbours(snapshot, vector, filtered)
+        fused = feedback = None
         if windows is not None:
-            fused = fusion.fuse({**windows, "meaning": list(neighbours.items())})
+            windows["meaning"] = list(neighbours.items())
+            fused = fusion.fuse(windows)
+            if vector is not None:
+                feedback = _neighbours(snapshot, _feedback_vector(snapshot, fused), filtered,
+                                       fusion.FEEDBACK_FLOOR, fusion.FEEDBACK_NEIGHBOURS)
+                fused = fusion.fuse({**windows, "feedback": list(feedback.items())})
+        matched = (bitsets.from_ids(words) | bitsets.from_ids(concepts)
+                   | bitsets.from_ids(neighbours) | bitsets.from_ids(feedback or ())
+                   ) & snapshot.all_docs
+        found = matched & filtered
     total = found.bit_count()
     page, scores, reasons = _page_of(connection, snapshot, query, fused, found, total)
     hits = _hits(connection, page, scores, reasons, list(zip(parts, by_part)), query.highlight)
@@ -111,20 +120,31 @@ def _concept_scores(snapshot: Snapshot, query: SearchQuery) -> dict[int, float]:
     return scores
 
 
-def _neighbours(snapshot: Snapshot, vector: bytes | None, filtered: int) -> dict[int, float]:
-    """id -> cosine of the K_NEIGHBOURS nearest documents within `filtered`, above the floor
+def _neighbours(snapshot: Snapshot, vector: bytes | np.ndarray | None, filtered: int,
+                floor: float = fusion.SIMILARITY_FLOOR,
+                k: int = fusion.K_NEIGHBOURS) -> dict[int, float]:
+    """id -> cosine of the `k` nearest documents within `filtered`, at `floor` or above
     (exact search over the float32 matrix), best first."""
     if vector is None or not len(snapshot.vector_ids):
         return {}
-    similarities = snapshot.vectors @ from_bytes(vector)
+    if isinstance(vector, bytes):
+        vector = from_bytes(vector)
+    similarities = snapshot.vectors @ vector
     inside = bitsets.as_array(filtered, snapshot.vector_ids)
-    similarities = np.where(inside & (similarities >= fusion.SIMILARITY_FLOOR),
-                            similarities, -np.inf)
-    count = min(fusion.K_NEIGHBOURS, len(similarities))
+    similarities = np.where(inside & (similarities >= floor), similarities, -np.inf)
+    count = min(k, len(similarities))
     nearest = np.argpartition(-similarities, count - 1)[:count]
     nearest = nearest[np.argsort(-similarities[nearest], kind="stable")]
     return {int(snapshot.vector_ids[row]): float(similarities[row]) for row in nearest
             if similarities[row] > -np.inf}
+
+
+def _feedback_vector(snapshot: Snapshot, fused: list[fusion.Fused]) -> np.ndarray | None:
+    """fusion.feedback_vector from the snapshot's matrix."""
+    wanted = fusion.feedback_ids(fused)
+    rows = np.flatnonzero(np.isin(snapshot.vector_ids, wanted))
+    return fusion.feedback_vector(
+        fused, {int(snapshot.vector_ids[row]): snapshot.vectors[row] for row in rows})
 
 
 def _page_of(connection, snapshot: Snapshot, query: SearchQuery, fused, found: int,

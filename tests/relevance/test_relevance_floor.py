@@ -14,10 +14,10 @@ from indexer.embedding import create_embedder
 from tests.conftest import elasticsearch_url
 
 # Measured on the grown collection (docs/relevance.md), words + concepts + meaning
-# (language-centred vectors, score fusion): 0.824 / 0.856 on the lower engine;
-# floors just below. Raise them with the ranking.
-FLOORS = {"cross": 0.81, "same": 0.84}
-# The two engines must rank alike (issue 8's goal: within 0.03; measured 0.001 / 0.002).
+# (language-centred vectors, score fusion) + feedback: 0.840 / 0.882 on the lower
+# engine (and the typo retry's rule: 0.887); floors just below. Raise them with the ranking.
+FLOORS = {"cross": 0.83, "same": 0.875}
+# The two engines must rank alike (issue 8's goal: within 0.03; measured 0.002 / 0.002).
 MAX_ENGINE_GAP = 0.03
 
 

@@ -129,6 +129,16 @@ def test_known_words_and_short_words_are_not_corrected(thesaurus):
     assert suspects("Zeche", thesaurus.speller) == {}
 
 
+def test_a_common_word_of_a_language_is_no_typo_though_no_label_has_it(thesaurus):
+    # "shrinking" lies two edits from the label word "drinking"; it is an English word
+    # (wordfreq), so "shrinking cities" is not "drinking cities". Misspellings still are.
+    assert thesaurus.speller.suggest("shrinking") == "drinking"
+    assert suspects("shrinking cities", thesaurus.speller) == {}
+    assert suspects("Stadtteile schrumpfen", thesaurus.speller) == {}
+    assert suspects("hydorgen Wasserstof", thesaurus.speller) == {
+        "hydorgen": "hydrogen", "Wasserstof": "Wasserstoff"}
+
+
 def test_corrected_text_keeps_the_other_words_and_spacing():
     assert corrected("hydorgen  buses, Dortmund", {"hydorgen": "hydrogen"}) == (
         "hydrogen  buses, Dortmund")

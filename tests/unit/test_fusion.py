@@ -1,5 +1,7 @@
 """The fusion rules both engines share (indexer/fusion.py)."""
 
+import pytest
+
 from indexer import fusion
 
 
@@ -44,3 +46,24 @@ def test_a_match_in_a_translation_is_a_reason():
     assert fusion.with_translation(("words",), ("fr",), "de") == ("words", "translation")
     assert fusion.with_translation(("words",), ("de", "fr"), "de") == ("words",)
     assert fusion.with_translation(("meaning",), (), "de") == ("meaning",)
+
+
+def test_feedback_is_the_score_weighted_mean_of_the_two_best_documents():
+    fused = [fusion.Fused(1, 3.0, ("words",)), fusion.Fused(2, 1.0, ("meaning",)),
+             fusion.Fused(3, 0.9, ("meaning",))]
+    vectors = {1: [1.0, 0.0, 0.0], 2: [0.0, 1.0, 0.0], 3: [0.0, 0.0, 1.0]}
+    assert fusion.feedback_ids(fused) == [1, 2]
+    vector = fusion.feedback_vector(fused, vectors)
+    assert vector.tolist() == pytest.approx([0.9486833, 0.3162278, 0.0])
+    assert fusion.feedback_vector(fused, {}) is None
+
+
+def test_feedback_adds_at_most_its_weight_and_says_meaning():
+    assert fusion.normalised("feedback", [(1, 0.99), (2, fusion.FEEDBACK_ONE),
+                                          (3, fusion.FEEDBACK_ZERO)]) == [1.0, 1.0, 0.0]
+    fused = fusion.fuse({"words": [(1, 5.0)], "meaning": [(2, 0.40)],
+                         "feedback": [(1, 0.99), (2, 0.50), (3, 0.52)]})
+    assert [item.id for item in fused] == [2, 1, 3]
+    assert {item.id: item.reasons for item in fused} == {
+        1: ("words", "meaning"), 2: ("meaning",), 3: ("meaning",)}
+    assert fused[-1].score == fusion.WEIGHTS["feedback"]

@@ -154,7 +154,8 @@ def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesa
 
 def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: SearchResult,
            explanation: Explanation, vector: bytes | None) -> tuple[SearchResult, Explanation]:
-    """The search again with the corrections and fuzzy matching; kept unless it finds less."""
+    """The search again with the corrections and fuzzy matching; kept unless it finds
+    nothing by words or concepts where the search as typed did."""
     # The words taken for typos stay: one may be a rare word the thesaurus lacks.
     text = " ".join([explanation.did_you_mean, *typos]) if typos else search_request.q
     retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
@@ -162,10 +163,20 @@ def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: Sea
     retry_query = replace(retry_query, vector=vector)
     retry.meaning = vector is not None
     retried = engine.search(retry_query)
-    # On a tie the retry is kept too: when both found nothing, it tells all that was tried.
-    if _found_by_text(retried) < _found_by_text(result):
+    # A typo is a word no case study holds, no common word of a language, close to a label
+    # word: the correction is what was meant. How many the two searches find says little
+    # (the search as typed may match a broad concept, "alimentaire" -> food, where the
+    # correction matches the narrow one, food waste; and totals count the neighbours in
+    # meaning). Only a correction that finds nothing by text gives way. When both found
+    # nothing, the retry is kept: it tells all that was tried.
+    if not _page_by_text(retried) and _page_by_text(result):
         return result, explanation
     return retried, replace(retry, did_you_mean=explanation.did_you_mean)
+
+
+def _page_by_text(result: SearchResult) -> int:
+    """The hits of the page found by the words or a concept."""
+    return sum(1 for hit in result.hits if {"words", "concept"} & set(hit.reasons))
 
 
 def _found_by_text(result: SearchResult) -> int:
