@@ -6,15 +6,17 @@ about its labels, which the relevance figures depend on.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
+import wordfreq
 
 from cityexchange.services.crosslang import build_query
 from cityexchange.services.search import SearchRequest
 from indexer.analysis import LANGUAGES, THESAURUS_PATH, analyze
 from indexer.expansion import expand, recognise
-from indexer.spelling import corrected, edit_distance, suspects
+from indexer.spelling import common_word, corrected, edit_distance, suspects
 from indexer.thesaurus import Concept, Thesaurus
 
 
@@ -137,6 +139,18 @@ def test_a_common_word_of_a_language_is_no_typo_though_no_label_has_it(thesaurus
     assert suspects("Stadtteile schrumpfen", thesaurus.speller) == {}
     assert suspects("hydorgen Wasserstof", thesaurus.speller) == {
         "hydorgen": "hydrogen", "Wasserstof": "Wasserstoff"}
+
+
+def test_the_compact_common_words_agree_with_wordfreq():
+    # common_word keeps hashes of wordfreq's lists, not the lists: it must answer as they do.
+    sample = ["Straße", "STRASSE", "shrinking", "Schrumpfung", "écologie", "miasto",
+              "zonnepanelen", "hydorgen", "Wasserstof", "klimaatadaptatie", "gaspilage"]
+    for language in ("en", "de", "fr", "nl", "pl", "es", "it"):
+        sample += list(itertools.islice(wordfreq.iter_wordlist(language, "small"), 0, 40_000, 4_000))
+    for word in sample:
+        listed = any(wordfreq.word_frequency(word, language, wordlist="small") > 0
+                     for language in ("en", "de", "fr", "nl", "pl", "es", "it"))
+        assert common_word(word) == listed, word
 
 
 def test_corrected_text_keeps_the_other_words_and_spacing():
