@@ -89,3 +89,21 @@ def test_words_concept_and_meaning_add_up(engine):
     assert ids(result)[0] == 1
     assert set(result.hits[0].reasons) == {"words", "concept", "meaning"}
     assert result.total == 3
+
+
+def test_a_document_found_by_words_and_meaning_counts_once_in_every_facet(engine):
+    near = unit(1.0, 0.1)
+    index(engine,
+          replace(doc(1, "Hydrogen buses", city="Aachen"), vector=near),
+          doc(2, "Hydrogen trucks", city="Aachen"),
+          doc(3, "Hydrogen valley", city="Bonn"),
+          replace(doc(4, "Brennstoffzellen", language="de", city="Bonn"), vector=near),
+          replace(doc(5, "Brennstoffzellenbusse", language="de", city="Bonn"), vector=near),
+          replace(doc(6, "Youth theatre", city="Bonn"), vector=unit(0.0, 1.0)))
+    query = SearchQuery(text="hydrogen", vector=unit(1.0))
+    result = engine.search(query)
+    assert set(ids(result)) == {1, 2, 3, 4, 5} and result.total == 5
+    assert counts(result, "city") == {"Aachen": 2, "Bonn": 3}
+    # Only the top value: Bonn gets there with the documents found by meaning alone.
+    top = engine.search(replace(query, facet_size=1))
+    assert counts(top, "city") == {"Bonn": 3} and top.total == 5
