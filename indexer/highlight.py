@@ -16,6 +16,7 @@ import functools
 import re
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterator
 from html import escape
 from itertools import chain, repeat
 
@@ -36,9 +37,10 @@ FRAGMENT_WORDS = 28
 MAX_SENTENCE_WORDS = 40
 MAX_FRAGMENTS = 3
 # Texts kept analysed (see _prepared): a page's hits are often on the next page too, or
-# found again by the next query. ~5 kB each for a 1,500-character body (the text
-# itself besides), so ~15 MB at most.
-PREPARED_TEXTS = 2048
+# found again by the next query (or the same, after a facet click). ~1.9 kB each on
+# average (bench corpus: titles, summaries and ~1,500-character bodies, the text
+# included), so ~8 MB at most.
+PREPARED_TEXTS = 4096
 _NOT_MARKABLE = -1
 
 
@@ -57,7 +59,8 @@ class _Prepared:
         number = {token: i for i, token in enumerate(distinct)}
         self.text, self.language, self.count = text, language, len(tokens)
         self.stems = analyze_words(distinct, language)
-        self.all_stems = frozenset(chain.from_iterable(self.stems))
+        # A tuple, not a set: isdisjoint walks it in C, and it takes a quarter of the memory.
+        self.all_stems = tuple(chain.from_iterable(self.stems))
         self.token_ids = array("i", map(number.get, tokens, repeat(_NOT_MARKABLE)))
         self.starts = self.ends = self.sentences = None
         self.aligned = True
@@ -69,17 +72,20 @@ class _Prepared:
         matching = {i for i, stems in enumerate(self.stems) if not marks.isdisjoint(stems)}
         if self.starts is None:
             words = list(_WORD.finditer(self.text))
-            self.starts = array("i", map(re.Match.start, words))
-            self.ends = array("i", map(re.Match.end, words))
+            offsets = "H" if len(self.text) < 65536 else "i"
+            self.starts = array(offsets, map(re.Match.start, words))
+            self.ends = array(offsets, map(re.Match.end, words))
             self.aligned = len(words) == self.count
         if not self.aligned:  # casefolding split a word differently: per word, as read
             return _marked_words_of(self.text, self.starts, self.ends, self.language, marks)
         return [i for i, token in enumerate(self.token_ids) if token in matching]
 
-    def sentence_spans(self) -> list[tuple[int, int, int]]:
+    def sentence_spans(self) -> Iterator[tuple[int, int, int]]:
+        """_sentences of the text, kept flat: (first, end, stop, first, end, stop, ...)."""
         if self.sentences is None:
-            self.sentences = _sentences(self.text, self.starts)
-        return self.sentences
+            self.sentences = array("i", chain.from_iterable(_sentences(self.text, self.starts)))
+        spans = self.sentences
+        return zip(spans[0::3], spans[1::3], spans[2::3])
 
 
 @functools.lru_cache(maxsize=PREPARED_TEXTS)
