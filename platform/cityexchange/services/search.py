@@ -143,6 +143,11 @@ def _flatten(messages) -> list[str]:
     return [str(messages)]
 
 
+# One instance for every request: loading keeps no state on the schema, and building
+# it with its fields took ~0.3 ms of each search.
+SEARCH_PARAMS = SearchParamsSchema()
+
+
 def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchRequest:
     """Validate query-string parameters; bad ones raise ApiError naming the parameter.
 
@@ -152,7 +157,7 @@ def parse_search_args(args: MultiDict, default_ui_lang: str = "en") -> SearchReq
                                           "year_from", "year_to", "literal")
            if key in args}
     raw.update({name: args.getlist(name) for name in FACETS if name in args})
-    params = load_params(SearchParamsSchema(), raw)
+    params = load_params(SEARCH_PARAMS, raw)
     q = params["q"]
     filters = {name: tuple(params[name]) for name in FACETS if params[name]}
     years = year_range_filter(filters.get("year", ()), params["year_from"], params["year_to"])
