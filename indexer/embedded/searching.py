@@ -43,6 +43,7 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
     filters, fused by indexer.fusion; see there for what counts.
     """
     selected = _selected(snapshot, query.filters)
+    ahead: dict[int, tuple[sqlite3.Row, dict]] = {}
     filtered = snapshot.all_docs
     for bits in selected.values():
         filtered &= bits
@@ -66,6 +67,8 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
             # found words and concepts are those within `filtered`, whatever the neighbours.
             windows = {"words": _ranked(snapshot, *words, filtered),
                        "concept": _ranked(snapshot, *concepts, filtered)}
+            if query.highlight and not query.vector_ready():
+                ahead = _ahead(connection, query, windows, list(zip(parts, by_part)))
         neighbours = _neighbours(snapshot, query.meaning_vector(), filtered)
         matched = (bitsets.from_array(words[0]) | concept_bits
                    | bitsets.from_ids(neighbours)) & snapshot.all_docs
@@ -75,7 +78,8 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
             fused = fusion.fuse({**windows, "meaning": list(neighbours.items())})
     total = found.bit_count()
     page, scores, reasons = _page_of(connection, snapshot, query, fused, found, total)
-    hits = _hits(connection, page, scores, reasons, list(zip(parts, by_part)), query.highlight)
+    hits = _hits(connection, page, scores, reasons, list(zip(parts, by_part)), query.highlight,
+                 ahead)
     facets = {facet: _facet_counts(snapshot, matched, selected, facet, query.facet_size)
               for facet in query.facets}
     return SearchResult(total=total, hits=hits, facets=facets)
@@ -246,15 +250,38 @@ def _facet_counts(snapshot: Snapshot, matched: int, selected: dict[str, int], fa
     return [FacetValue(value, -negative) for negative, value in heapq.nsmallest(size, counted)]
 
 
+def _ahead(connection: sqlite3.Connection, query: SearchQuery, windows: dict,
+           parts: list[tuple[matching.Subquery, dict[int, float]]]) -> dict:
+    """While the model is still embedding the query (in another thread, on the other
+    core): the rows and snippets of the page as words and concepts alone rank it. The
+    meaning signal can only add documents to it, so most of them stay on the page, whose
+    snippets (the largest part of a search after the model) then cost nothing more. The
+    same calls as _hits: the same snippets."""
+    likely = [item.id for item in fusion.fuse(windows)][query.offset:
+                                                         query.offset + query.per_page]
+    stems = matching.highlight_stems([part for part, _found in parts])
+    return {doc_id: (row, _highlights(row, _matched_languages(doc_id, parts), stems))
+            for doc_id, row in _rows(connection, likely).items()}
+
+
+def _rows(connection: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    return {row["id"]: row for row in connection.execute(
+        f"SELECT id, language, texts FROM docs WHERE id IN ({marks})", ids)}
+
+
 def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, float],
           reasons: dict[int, tuple[str, ...]],
           parts: list[tuple[matching.Subquery, dict[int, float]]],
-          highlight: bool = True) -> list[Hit]:
+          highlight: bool = True, ahead: dict | None = None) -> list[Hit]:
+    """ahead: id -> (row, highlights) read and made already (_ahead)."""
     if not page:
         return []
-    marks = ", ".join("?" * len(page))
-    rows = {row["id"]: row for row in connection.execute(
-        f"SELECT id, language, texts FROM docs WHERE id IN ({marks})", page)}
+    ahead = ahead or {}
+    rows = {doc_id: ahead[doc_id][0] for doc_id in page if doc_id in ahead}
+    rows.update(_rows(connection, [doc_id for doc_id in page if doc_id not in rows]))
     stems = matching.highlight_stems([part for part, _found in parts])
     hits = []
     for doc_id in page:
@@ -262,8 +289,13 @@ def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, flo
         if row is None:  # deleted after the snapshot was taken
             continue
         languages = _matched_languages(doc_id, parts)
-        hits.append(Hit(id=doc_id, score=scores.get(doc_id, 0.0),
-                        highlights=_highlights(row, languages, stems) if highlight else {},
+        if not highlight:
+            highlights = {}
+        elif doc_id in ahead:
+            highlights = ahead[doc_id][1]
+        else:
+            highlights = _highlights(row, languages, stems)
+        hits.append(Hit(id=doc_id, score=scores.get(doc_id, 0.0), highlights=highlights,
                         matched_languages=languages,
                         reasons=fusion.with_translation(reasons.get(doc_id, ()), languages,
                                                         row["language"])))
