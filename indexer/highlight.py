@@ -62,6 +62,8 @@ class _Prepared:
         # A tuple, not a set: isdisjoint walks it in C, and it takes a quarter of the memory.
         self.all_stems = tuple(chain.from_iterable(self.stems))
         self.token_ids = array("i", map(number.get, tokens, repeat(_NOT_MARKABLE)))
+        # Filled on first use; threads share these objects, so what a reader checks
+        # (starts, sentences) is set last.
         self.starts = self.ends = self.sentences = None
         self.aligned = True
 
@@ -73,9 +75,9 @@ class _Prepared:
         if self.starts is None:
             words = list(_WORD.finditer(self.text))
             offsets = "H" if len(self.text) < 65536 else "i"
-            self.starts = array(offsets, map(re.Match.start, words))
             self.ends = array(offsets, map(re.Match.end, words))
             self.aligned = len(words) == self.count
+            self.starts = array(offsets, map(re.Match.start, words))
         if not self.aligned:  # casefolding split a word differently: per word, as read
             return _marked_words_of(self.text, self.starts, self.ends, self.language, marks)
         return [i for i, token in enumerate(self.token_ids) if token in matching]
