@@ -111,6 +111,11 @@ class SearchQuery:
     def is_browse(self) -> bool:
         return not self.text.strip()
 
+    def vector_ready(self) -> bool:
+        """Whether meaning_vector() would answer without waiting."""
+        return self.vector is not None or self.pending_vector is None or (
+            self.pending_vector.done())
+
     def meaning_vector(self) -> bytes | None:
         """`vector`, or the pending one once it is computed (waits for it)."""
         if self.vector is None and self.pending_vector is not None:

