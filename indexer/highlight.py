@@ -39,8 +39,9 @@ MAX_FRAGMENTS = 3
 # Texts kept analysed (see _prepared): a page's hits are often on the next page too, or
 # found again by the next query (or the same, after a facet click). ~1.9 kB each on
 # average (bench corpus: titles, summaries and ~1,500-character bodies, the text
-# included), so ~8 MB at most.
-PREPARED_TEXTS = 4096
+# included), so ~2 MB at most: the last ~17 pages of 20 hits. 4,096 texts held ~8 MB
+# and took a worker at 100k past its 400 MB (docs/operations.md).
+PREPARED_TEXTS = 1024
 _NOT_MARKABLE = -1
 
 
