@@ -81,16 +81,18 @@ def _concept_query(query: SearchQuery) -> dict | None:
 
 
 def _knn(query: SearchQuery, feedback: np.ndarray | None = None) -> dict | None:
-    """The kNN section of the query's vector, or with `feedback`, of that vector."""
-    vector = query.meaning_vector() if feedback is None else feedback
+    """The kNN section of the query's vector (None without one), or of `feedback`."""
+    if feedback is not None:
+        return _knn_section(query, feedback, fusion.FEEDBACK_NEIGHBOURS, fusion.FEEDBACK_FLOOR)
+    vector = query.meaning_vector()
     if vector is None:
         return None
-    if isinstance(vector, bytes):
-        vector = from_bytes(vector)
+    return _knn_section(query, from_bytes(vector), fusion.K_NEIGHBOURS, fusion.SIMILARITY_FLOOR)
+
+
+def _knn_section(query: SearchQuery, vector: np.ndarray, k: int, floor: float) -> dict:
     knn = {"field": "vector", "query_vector": np.asarray(vector, dtype=np.float32).tolist(),
-           "k": fusion.K_NEIGHBOURS if feedback is None else fusion.FEEDBACK_NEIGHBOURS,
-           "num_candidates": NUM_CANDIDATES,
-           "similarity": fusion.SIMILARITY_FLOOR if feedback is None else fusion.FEEDBACK_FLOOR}
+           "k": k, "num_candidates": NUM_CANDIDATES, "similarity": floor}
     filters = _facet_filter(query.filters)
     if filters:
         knn["filter"] = {"bool": {"filter": filters}}
