@@ -25,12 +25,14 @@ DECOMPOUND_LANGUAGES = ("de", "nl")
 MIN_COMPOUND_LENGTH = 8
 MIN_SUBWORD, MAX_SUBWORD = 4, 15
 
-# Content languages the platform supports, with their Snowball stemmer names.
+# Content languages the platform supports, with their Snowball stemmer names. Dutch:
+# Snowball 3 renamed the original algorithm "dutch_porter" and gave "dutch" a new one;
+# Lucene (Elasticsearch's "Dutch") has the original, and the engines must stem alike.
 LANGUAGES: dict[str, str] = {
     "en": "english",
     "de": "german",
     "fr": "french",
-    "nl": "dutch",
+    "nl": "dutch_porter",
     "pl": "polish",
     "es": "spanish",
     "it": "italian",

@@ -15,7 +15,7 @@ from indexer import analysis
 from indexer.analysis import LANGUAGES, stem_overrides
 
 MAPPINGS_DIR = analysis.CONFIG_DIR / "mappings"
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 BASE_NAME = "case-studies"
 TEXT_FIELDS = ("title", "summary", "body")
 # Field weights, as in the embedded engine's BM25 column weights.
@@ -94,7 +94,7 @@ def alias_name(prefix: str) -> str:
 
 
 def physical_name(prefix: str, version: int = MAPPING_VERSION) -> str:
-    """...-v1-<UTC yyyymmddHHMMSS><milliseconds>: names sort in creation order."""
+    """...-v<version>-<UTC yyyymmddHHMMSS><milliseconds>: names sort in creation order."""
     now = time.time_ns()
     stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(now // 1_000_000_000))
     return f"{prefix}{BASE_NAME}-v{version}-{stamp}{now // 1_000_000 % 1000:03d}"

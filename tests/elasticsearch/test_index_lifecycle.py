@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from indexer import SearchQuery
+from indexer.elasticsearch import mapping
 from indexer.elasticsearch.engine import ElasticsearchEngine
 from indexer.engine import Deletion
 from tests.conftest import elasticsearch_url
@@ -34,7 +35,8 @@ def test_the_alias_points_at_one_physical_index_named_by_version_and_time(engine
 
     assert engine.alias == f"{engine.prefix}case-studies"
     [name] = physical_indexes(engine)
-    assert re.fullmatch(rf"{re.escape(engine.prefix)}case-studies-v1-\d{{17}}", name)
+    assert re.fullmatch(
+        rf"{re.escape(engine.prefix)}case-studies-v{mapping.MAPPING_VERSION}-\d{{17}}", name)
     assert alias_targets(engine) == [name]
     # Writes go through the alias into that index; the alias is no index of its own.
     engine.index([document(1)])

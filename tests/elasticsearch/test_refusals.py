@@ -165,12 +165,13 @@ def test_an_index_from_another_mapping_says_rebuild_and_a_rebuild_fixes_it(es_ap
     engine = get_engine()
     meta = engine.client.indices.get_mapping(index=engine.alias)
     assert next(iter(meta.body.values()))["mappings"]["_meta"] == {
-        "mapping_version": 1, "mapping_hash": mapping.mapping_hash()}
+        "mapping_version": mapping.MAPPING_VERSION, "mapping_hash": mapping.mapping_hash()}
     assert client.get("/healthz").get_json()["search_engine"]["mapping"] == "current"
 
     # as after a change of stem overrides or the decompounding list: the index's hash differs
-    engine.client.indices.put_mapping(index=engine.alias,
-                                      meta={"mapping_version": 1, "mapping_hash": "older"})
+    engine.client.indices.put_mapping(
+        index=engine.alias, meta={"mapping_version": mapping.MAPPING_VERSION,
+                                  "mapping_hash": "older"})
     body = client.get("/healthz").get_json()
     assert body["status"] == "degraded" and body["degraded"] == ["search_engine"]
     assert body["search_engine"]["warning"] == OUT_OF_DATE
