@@ -244,6 +244,46 @@ def run_engine(name: str, es_url: str | None = None,
             engine.close()
 
 
+# -- calibration ------------------------------------------------------------------------
+
+def calibration(embedder, thesaurus: Thesaurus) -> dict[str, float]:
+    """The cosine points of indexer/fusion.py, as percentiles of the development half's
+    cosines (query-document for meaning, document-document for feedback), so that a new
+    model or vector transform is recalibrated by rule, not by searching for the best
+    figure: unrelated pairs give the zero (75th percentile) and the floor (95th);
+    the pairs judged exactly (meaning) or clearly (feedback) relevant give the one
+    (their 75th percentile: a quarter reach full weight)."""
+    import numpy as np
+
+    from indexer.embedding import embed_query_centred, from_bytes
+    corpus = documents(load_corpus(), thesaurus, embedder)
+    vectors = np.stack([from_bytes(document.vector) for document in corpus])
+    row = {document.slug: number for number, document in enumerate(corpus)}
+    unrelated, exact, unrelated_pairs, relevant_pairs = [], [], [], []
+    for query in load_queries():
+        if half(query.id) != "dev":
+            continue
+        cosines = vectors @ embed_query_centred(embedder, query.text)
+        judged = {row[slug]: grade for slug, grade in query.judgments.items()}
+        others = np.array([number not in judged for number in range(len(corpus))])
+        unrelated += cosines[others].tolist()
+        exact += [cosines[number] for number, grade in judged.items() if grade == 3]
+        for number, grade in judged.items():
+            if grade == 3:
+                unrelated_pairs += (vectors[others] @ vectors[number]).tolist()
+        good = sorted(number for number, grade in judged.items() if grade >= 2)
+        relevant_pairs += [float(vectors[a] @ vectors[b]) for a, b in
+                           ((a, b) for a in good for b in good if a < b)]
+    return {
+        "MEANING_ZERO": float(np.percentile(unrelated, 75)),
+        "SIMILARITY_FLOOR": float(np.percentile(unrelated, 95)),
+        "MEANING_ONE": float(np.percentile(exact, 75)),
+        "FEEDBACK_ZERO": float(np.percentile(unrelated_pairs, 75)),
+        "FEEDBACK_FLOOR": float(np.percentile(unrelated_pairs, 95)),
+        "FEEDBACK_ONE": float(np.percentile(relevant_pairs, 75)),
+    }
+
+
 # -- report -----------------------------------------------------------------------------
 
 def print_report(name: str, outcomes: list[Outcome], verbose: bool) -> None:
@@ -281,10 +321,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="embedder for the meaning signal ('' for none)")
     parser.add_argument("--verbose", "-v", action="count", default=0,
                         help="per-query lines; twice: also the ranked documents")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="print the cosine points of indexer/fusion.py for the embedder "
+                             "(percentiles on the dev half) instead of evaluating")
     args = parser.parse_args(argv)
     names = ENGINES if args.engine == "both" else (args.engine,)
     thesaurus = Thesaurus.load(THESAURUS_PATH)
     embedder = create_embedder(args.embedder) if args.embedder else None
+    if args.calibrate:
+        if embedder is None:
+            raise SystemExit("--calibrate needs an embedder")
+        for constant, value in calibration(embedder, thesaurus).items():
+            print(f"{constant} = {value:.2f}")
+        return 0
     results = {name: run_engine(name, args.es_url, thesaurus, embedder) for name in names}
     for name, outcomes in results.items():
         print_report(name, outcomes, args.verbose)

