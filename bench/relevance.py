@@ -135,10 +135,12 @@ def documents(corpus: list[dict], thesaurus: Thesaurus | None = None,
             for language, text in texts.items():
                 found += thesaurus.find_concepts(
                     " \n ".join([text.title, text.summary, text.body]), language)
+        topics = tuple(dict.fromkeys([*item.get("topics", ()), *found]))
         built.append(SearchDocument(
             id=number, version=1, slug=item["slug"], language=item["language"], texts=texts,
-            city=item["city"], country=item["country"], year=item.get("year"),
-            topics=tuple(dict.fromkeys([*item.get("topics", ()), *found])),
+            city=item["city"], country=item["country"], year=item.get("year"), topics=topics,
+            central_topics=(thesaurus.named_in_headline(texts, topics)
+                            if thesaurus is not None else ()),
             published_at=start + timedelta(days=number),
         ))
     if embedder is None:

@@ -36,6 +36,9 @@ class SearchDocument:
     country: str
     year: int | None = None
     topics: tuple[str, ...] = ()
+    # The topics its title or summary names (in any of its languages): what it is about,
+    # not what its body mentions on the way (indexer.thesaurus.named_in_headline).
+    central_topics: tuple[str, ...] = ()
     partnerships: tuple[str, ...] = ()
     collections: tuple[str, ...] = ()
     published_at: datetime | None = None

@@ -8,7 +8,9 @@ within the active filters:
   words must mostly all match (`minimum_should_match`).
 - concept: documents tagged with a thesaurus concept the query names (one
   clause on the topic field; a concept narrower than a named one counts
-  NARROWER_WEIGHT), by the sum of their concepts' weights; ties are ordered by
+  NARROWER_WEIGHT, and one that the document's title or summary does not name,
+  only its body or its tags, counts BODY_ONLY_SHARE of that), by the sum of their
+  concepts' weights; ties are ordered by
   the meaning signal, then newest.
 - meaning: the K_NEIGHBOURS nearest document vectors to the query's vector
   (cosine), those at SIMILARITY_FLOOR or above.
@@ -96,6 +98,11 @@ REASONS = {"feedback": "meaning"}
 # A document tagged with a concept narrower than the one the query names
 # ("participatory budgeting" for "citizen participation") matches, weaker.
 NARROWER_WEIGHT = 0.5
+# A concept that a case study's title or summary names is what it is about; one its body
+# names on the way (a climate plan that lists district heating among twenty measures)
+# counts this share. The rest comes from the central_topic clause. Chosen on the dev half
+# (docs/relevance.md): 1 (no difference) / 0.75 / 0.5 / 0.25.
+BODY_ONLY_SHARE = 0.75
 
 
 def query_words(text: str) -> list[str]:
@@ -182,6 +189,14 @@ def with_translation(reasons: tuple[str, ...], matched_languages: tuple[str, ...
     if "words" in reasons and matched_languages and original not in matched_languages:
         return (*reasons, "translation")
     return reasons
+
+
+def concept_parts(named: Sequence[str], narrower: Sequence[str]
+                  ) -> list[tuple[str, float, float]]:
+    """(concept id, weight for a document tagged with it, added when its title or summary
+    names it): what both engines' concept clauses add up."""
+    return [(concept, weight * BODY_ONLY_SHARE, weight * (1 - BODY_ONLY_SHARE))
+            for concept, weight in concept_weights(named, narrower)]
 
 
 def concept_weights(named: Sequence[str], narrower: Sequence[str]) -> list[tuple[str, float]]:

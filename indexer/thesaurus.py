@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from indexer.analysis import LANGUAGES, analyze, analyze_words, fold, tokenize
+from indexer.documents import LanguageText
 from indexer.spelling import Speller
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -96,6 +97,15 @@ class Thesaurus:
     def find_concepts(self, text: str, language: str) -> list[str]:
         """Concept ids whose labels occur in `text` (analysed as `language`), in order."""
         return list(dict.fromkeys(span.concept for span in self.find_spans(text, language)))
+
+    def named_in_headline(self, texts: Mapping[str, LanguageText],
+                          topics: Iterable[str]) -> tuple[str, ...]:
+        """The `topics` that a title or summary (of any language) names: the case study's
+        central topics, whose concept match counts in full (indexer/fusion.py)."""
+        named: set[str] = set()
+        for language, text in texts.items():
+            named.update(self.find_concepts(f"{text.title} \n {text.summary}", language))
+        return tuple(topic for topic in topics if topic in named)
 
     def find_spans(self, text: str, language: str) -> list[LabelSpan]:
         """Labels found in `text` analysed as `language`, with the words they cover.

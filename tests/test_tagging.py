@@ -10,6 +10,7 @@ from sqlalchemy import select
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy
 from cityexchange.services.importer import import_lines
+from cityexchange.services.indexing import build_document
 from tests.factories import make_case_study, make_city
 
 GERMAN_TITLE = "Wasserstoffbusse für den Strukturwandel"
@@ -153,3 +154,15 @@ def test_concepts_detect_fills_case_studies_saved_before_concepts_existed(app, r
     assert (case_study.revision, case_study.revisions[0].action) == (revision + 1, "concepts")
     assert unrelated.revision == 1
     assert "structural-change" in topic_facet(client, "en")
+
+
+def test_the_search_document_knows_which_concepts_its_title_or_summary_names(app):
+    # A title about hydrogen buses; district heating only in passing, in the body.
+    case_study = make_case_study(
+        GERMAN_TITLE, language="de",
+        body=GERMAN_BODY + " Die Abwärme der Elektrolyse speist das Fernwärmenetz.")
+    document = build_document(case_study)
+    assert {"fuel-cell-bus", "district-heating"} <= set(document.topics)
+    assert "fuel-cell-bus" in document.central_topics
+    assert "district-heating" not in document.central_topics
+    assert set(document.central_topics) <= set(document.topics)

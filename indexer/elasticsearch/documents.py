@@ -24,6 +24,7 @@ def to_source(document: SearchDocument) -> dict:
     for facet in FACETS:
         if facet != "language":
             source[facet] = list(document.facet_values(facet))
+    source["central_topic"] = list(document.central_topics)
     for language, text in document.texts.items():
         source[text_field("title", language)] = text.title
         source[text_field("summary", language)] = text.summary

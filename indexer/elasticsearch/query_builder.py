@@ -70,14 +70,21 @@ def _words_query(query: SearchQuery) -> dict | None:
 
 
 def _concept_query(query: SearchQuery) -> dict | None:
-    """One clause on the topic field: a point per concept of the query the document has."""
-    concepts = fusion.concept_weights(query.concepts, query.narrower_concepts)
-    if not concepts:
+    """One clause on the topic field: a point per concept of the query the document has,
+    the rest of it where its title or summary names it (fusion.concept_parts)."""
+    parts = fusion.concept_parts(query.concepts, query.narrower_concepts)
+    if not parts:
         return None
-    return {"bool": {"should": [{"constant_score": {"filter": {"term": {"topic": concept}},
-                                                    "boost": weight}}
-                                for concept, weight in concepts],
-                     "minimum_should_match": 1, "_name": "concept"}}
+    should = []
+    for concept, tagged_weight, central_weight in parts:
+        should.append({"constant_score": {"filter": {"term": {"topic": concept}},
+                                          "boost": tagged_weight}})
+        if central_weight:
+            should.append({"constant_score": {"filter": {"term": {"central_topic": concept}},
+                                              "boost": central_weight}})
+    return {"bool": {"should": should, "minimum_should_match": 1,
+                     "filter": {"terms": {"topic": [concept for concept, *_w in parts]}},
+                     "_name": "concept"}}
 
 
 def _knn(query: SearchQuery, feedback: np.ndarray | None = None) -> dict | None:

@@ -14,8 +14,12 @@ from indexer.analysis import LANGUAGES
 # 5: docs.vector as float16 (VECTOR_DTYPE): half the disk (~75 MB less at 100k); searches
 #    use the float32 matrix the snapshot makes of it (cosines change by < 1e-4).
 # 6: Dutch stemmed by Snowball's original Dutch algorithm, as Elasticsearch stems it
-#    (Snowball 3's new "dutch" stemmed 4 in 10 words of the relevance corpus otherwise).
+#    (Snowball 3's new "dutch" stemmed 4 in 10 words of the relevance corpus otherwise);
+#    doc_facets rows CENTRAL_TOPIC (SearchDocument.central_topics).
 SCHEMA_VERSION = 6
+# doc_facets' name for a document's central topics: no facet of the API, a part of the
+# concept signal (indexer/fusion.py BODY_ONLY_SHARE).
+CENTRAL_TOPIC = "central_topic"
 # How docs.vector stores an embedding.
 VECTOR_DTYPE = "<f2"
 

@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from indexer import fusion
 from indexer.embedded import bitsets, matching, vocabulary
-from indexer.embedded.schema import fts_table
+from indexer.embedded.schema import CENTRAL_TOPIC, fts_table
 from indexer.embedded.snapshot import Snapshot
 from indexer.embedding import from_bytes
 from indexer.highlight import highlight_fragments, highlight_whole
@@ -121,18 +121,23 @@ def _ranked(snapshot: Snapshot, ids: np.ndarray, values: np.ndarray,
 
 def _concept_scores(snapshot: Snapshot,
                     query: SearchQuery) -> tuple[tuple[np.ndarray, np.ndarray], int]:
-    """((ids, the weights of the query's concepts each is tagged with, added up), the
-    bitset of those ids)."""
+    """((ids, the weights of the query's concepts each is tagged with, added up, in full
+    where its title or summary names them: fusion.concept_parts), the bitset of those
+    ids)."""
     by_value = snapshot.values.get("topic", {})
-    tagged = [(by_value[concept], weight) for concept, weight
-              in fusion.concept_weights(query.concepts, query.narrower_concepts)
+    central = snapshot.values.get(CENTRAL_TOPIC, {})
+    tagged = [(by_value[concept], central.get(concept, 0), tagged_weight, central_weight)
+              for concept, tagged_weight, central_weight
+              in fusion.concept_parts(query.concepts, query.narrower_concepts)
               if by_value.get(concept)]
     if not tagged:
         return _as_arrays({}), 0
-    scores = np.zeros(max(bits.bit_length() for bits, _weight in tagged), dtype=np.float64)
+    scores = np.zeros(max(bits.bit_length() for bits, *_rest in tagged), dtype=np.float64)
     every = 0
-    for bits, weight in tagged:
-        scores[bitsets.id_array(bits)] += weight
+    for bits, central_bits, tagged_weight, central_weight in tagged:
+        scores[bitsets.id_array(bits)] += tagged_weight
+        if central_bits:
+            scores[bitsets.id_array(central_bits & bits)] += central_weight
         every |= bits
     ids = np.flatnonzero(scores)  # weights are positive
     return (ids, scores[ids]), every

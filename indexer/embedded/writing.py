@@ -10,7 +10,7 @@ import numpy as np
 
 from indexer.analysis import LANGUAGES, analyze
 from indexer.documents import SearchDocument
-from indexer.embedded.schema import VECTOR_DTYPE, compress_texts, fts_table
+from indexer.embedded.schema import CENTRAL_TOPIC, VECTOR_DTYPE, compress_texts, fts_table
 from indexer.embedding import from_bytes
 from indexer.embedded.snapshot import current_generation
 from indexer.engine import Deletion
@@ -146,6 +146,8 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
                      _stored_vector(document.vector)))
         facets += [(document.id, facet, value) for facet in FACETS
                    for value in dict.fromkeys(document.facet_values(facet))]
+        facets += [(document.id, CENTRAL_TOPIC, value)
+                   for value in dict.fromkeys(document.central_topics)]
         for language, text in document.texts.items():
             if language in texts:
                 texts[language].append(_fts_row(document.id, language, text.title,

@@ -12,7 +12,8 @@ BASE_TIME = datetime(2024, 1, 1, 12, 0, 0)
 
 def doc(id: int, title: str = "Untitled case study", *, summary: str = "", body: str = "",
         language: str = "en", version: int = 1, city: str = "Dortmund", country: str = "DE",
-        year: int | None = 2024, topics: tuple[str, ...] = (), partnerships: tuple[str, ...] = (),
+        year: int | None = 2024, topics: tuple[str, ...] = (),
+        central_topics: tuple[str, ...] = (), partnerships: tuple[str, ...] = (),
         collections: tuple[str, ...] = (), translations: dict[str, dict] | None = None,
         published_days: int | None = None) -> SearchDocument:
     """One document; `published_days` after BASE_TIME (default: `id` days, so newer ids are newer)."""
@@ -23,7 +24,7 @@ def doc(id: int, title: str = "Untitled case study", *, summary: str = "", body:
     return SearchDocument(
         id=id, version=version, slug=f"case-study-{id}", language=language, texts=texts,
         city=city, country=country, year=year, topics=tuple(topics),
-        partnerships=tuple(partnerships), collections=tuple(collections),
+        central_topics=tuple(central_topics), partnerships=tuple(partnerships), collections=tuple(collections),
         published_at=BASE_TIME + timedelta(days=days),
     )
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from indexer import SearchQuery
+from indexer import SearchQuery, fusion
 from indexer.embedding import DIMENSIONS, to_bytes
 from tests.engines.documents import counts, doc, ids, index
 
@@ -53,6 +54,19 @@ def test_narrower_concepts_count_less(engine):
     result = engine.search(SearchQuery(text="Bürgerbeteiligung", concepts=("citizen-participation",),
                                        narrower_concepts=("participatory-budgeting",)))
     assert ids(result) == [2, 1]
+
+
+def test_a_concept_the_title_names_counts_more_than_one_the_body_mentions(engine):
+    # Both are tagged "district heating"; only the first is about it.
+    index(engine,
+          doc(1, "District heating from waste heat", topics=("district-heating",),
+              central_topics=("district-heating",), published_days=1),
+          doc(2, "Climate plan 2030", body="Twenty measures, district heating among them.",
+              topics=("district-heating", "climate-action-plan"), published_days=9))
+    result = engine.search(SearchQuery(text="Fernwärme", concepts=("district-heating",)))
+    assert ids(result) == [1, 2] and result.total == 2
+    scores = [hit.score for hit in result.hits]
+    assert scores[1] == pytest.approx(fusion.BODY_ONLY_SHARE * scores[0], rel=1e-6)
 
 
 def test_meaning_finds_neighbours_above_the_floor_within_the_filters(engine):

@@ -31,6 +31,7 @@ from cityexchange.services.embeddings import (
 from cityexchange.services.outcomes import search_facets as outcome_facets
 from cityexchange.services.provenance import kinds as provenance_kinds
 from cityexchange.search_engine import get_engine
+from cityexchange.thesaurus import get_thesaurus
 from indexer import DocumentsRefused, EngineUnavailable, LanguageText, SearchDocument
 from indexer.engine import Deletion
 
@@ -60,6 +61,7 @@ def build_document(case_study: CaseStudy, collections: list[str] | None = None) 
             body=plain_text(translation.body),
             is_translation=True,
         )
+    topics = tuple(case_study.all_topics)
     return SearchDocument(
         id=case_study.id,
         version=case_study.revision,
@@ -70,7 +72,8 @@ def build_document(case_study: CaseStudy, collections: list[str] | None = None) 
         country=case_study.city.country,
         year=case_study.year,
         # Contributors' topics and the thesaurus concepts found in the text.
-        topics=tuple(case_study.all_topics),
+        topics=topics,
+        central_topics=get_thesaurus().named_in_headline(texts, topics),
         partnerships=tuple(_partnership_slugs(case_study)),
         collections=tuple(_collection_slugs(case_study.id) if collections is None
                           else collections),
