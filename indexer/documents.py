@@ -37,7 +37,8 @@ class SearchDocument:
     year: int | None = None
     topics: tuple[str, ...] = ()
     # The topics its title or summary names (in any of its languages): what it is about,
-    # not what its body mentions on the way (indexer.thesaurus.named_in_headline).
+    # not what its body mentions on the way (indexer.thesaurus.named_in_headline). A
+    # subset of `topics`: the engines count a central topic only as part of a topic.
     central_topics: tuple[str, ...] = ()
     partnerships: tuple[str, ...] = ()
     collections: tuple[str, ...] = ()

@@ -82,9 +82,7 @@ def _concept_query(query: SearchQuery) -> dict | None:
         if central_weight:
             should.append({"constant_score": {"filter": {"term": {"central_topic": concept}},
                                               "boost": central_weight}})
-    return {"bool": {"should": should, "minimum_should_match": 1,
-                     "filter": {"terms": {"topic": [concept for concept, *_w in parts]}},
-                     "_name": "concept"}}
+    return {"bool": {"should": should, "minimum_should_match": 1, "_name": "concept"}}
 
 
 def _knn(query: SearchQuery, feedback: np.ndarray | None = None) -> dict | None:

@@ -123,7 +123,7 @@ def _concept_scores(snapshot: Snapshot,
                     query: SearchQuery) -> tuple[tuple[np.ndarray, np.ndarray], int]:
     """((ids, the weights of the query's concepts each is tagged with, added up, in full
     where its title or summary names them: fusion.concept_parts), the bitset of those
-    ids)."""
+    ids). A document's central topics are among its topics (SearchDocument)."""
     by_value = snapshot.values.get("topic", {})
     central = snapshot.values.get(CENTRAL_TOPIC, {})
     tagged = [(by_value[concept], central.get(concept, 0), tagged_weight, central_weight)
@@ -137,7 +137,7 @@ def _concept_scores(snapshot: Snapshot,
     for bits, central_bits, tagged_weight, central_weight in tagged:
         scores[bitsets.id_array(bits)] += tagged_weight
         if central_bits:
-            scores[bitsets.id_array(central_bits & bits)] += central_weight
+            scores[bitsets.id_array(central_bits)] += central_weight
         every |= bits
     ids = np.flatnonzero(scores)  # weights are positive
     return (ids, scores[ids]), every
