@@ -53,11 +53,17 @@ def document(number: int, language: str, title: str, summary: str) -> SearchDocu
                           texts={language: LanguageText(title, summary, "")}, city="C", country="DE")
 
 
-def test_the_same_subject_in_another_language_beats_another_subject_in_the_query_language():
-    embedder = Planted()
+def meals_and_hydrogen(embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
+    """The vectors of a German write-up on school meals and a French one on hydrogen buses."""
     german_meals, french_hydrogen = (from_bytes(vector) for vector in embed_documents(
         embedder, [document(1, "de", "Schulessen", "Kantinen"),
                    document(2, "fr", "Bus", "Hydrogène")]))
+    return german_meals, french_hydrogen
+
+
+def test_the_same_subject_in_another_language_beats_another_subject_in_the_query_language():
+    embedder = Planted()
+    german_meals, french_hydrogen = meals_and_hydrogen(embedder)
     query = embed_query_centred(embedder, "Wasserstoffbusse")
     raw = embedder.embed_query("Wasserstoffbusse")
     # Uncentred, the shared language wins: 0.64 for school meals, 0.36 for hydrogen.
@@ -82,8 +88,8 @@ def test_centring_is_part_of_the_model_name_so_stored_vectors_are_recomputed():
 
 
 class LanguageLeftover(Planted):
-    """As Planted, and German texts also lean on axis 4 by how long they are: a trace of
-    the language that no single mean removes (the mean holds its average)."""
+    """As Planted, and the German texts also lean on axis 4: a trace of the language
+    that its mean does not hold."""
 
     name = "planted-leftover"
     language_subspace = axis(4)[None, :]
@@ -98,9 +104,7 @@ class LanguageLeftover(Planted):
 
 def test_what_the_mean_leaves_of_the_language_is_removed_too():
     embedder = LanguageLeftover()
-    german_meals, french_hydrogen = (from_bytes(vector) for vector in embed_documents(
-        embedder, [document(1, "de", "Schulessen", "Kantinen"),
-                   document(2, "fr", "Bus", "Hydrogène")]))
+    german_meals, french_hydrogen = meals_and_hydrogen(embedder)
     query = embed_query_centred(embedder, "Wasserstoff")
     assert float(query @ french_hydrogen) > 0.99
     assert abs(float(query @ german_meals)) < 0.01
@@ -108,8 +112,7 @@ def test_what_the_mean_leaves_of_the_language_is_removed_too():
     # close as the French hydrogen buses (0.58 and 0.65).
     embedder.language_subspace = None
     query = embed_query_centred(embedder, "Wasserstoff")
-    meals_without, = (from_bytes(vector) for vector in embed_documents(
-        embedder, [document(1, "de", "Schulessen", "Kantinen")]))
+    meals_without, _hydrogen = meals_and_hydrogen(embedder)
     assert float(query @ meals_without) > 0.4
 
 
