@@ -179,9 +179,7 @@ def build_count_body(query: SearchQuery, *, size: int = 0,
     }
     knn = None if query.is_browse else _knn(query)
     if knn:
-        body["knn"] = knn
-        if feedback is not None:
-            body["knn"] = [knn, _knn(query, feedback)]
+        body["knn"] = knn if feedback is None else [knn, _knn(query, feedback)]
     if size:
         body["sort"] = _sort(query)
     post_filter = _facet_filter(query.filters)

@@ -71,7 +71,8 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
                        "concept": _ranked(snapshot, *concepts, filtered)}
             if query.highlight and not query.vector_ready():
                 ahead = _ahead(connection, query, windows, list(zip(parts, by_part)))
-        vector = query.meaning_vector()
+        stored = query.meaning_vector()
+        vector = from_bytes(stored) if stored is not None else None
         neighbours = _neighbours(snapshot, vector, filtered)
         fused = feedback = None
         if windows is not None:
@@ -143,15 +144,13 @@ def _concept_scores(snapshot: Snapshot,
     return (ids, scores[ids]), every
 
 
-def _neighbours(snapshot: Snapshot, vector: bytes | np.ndarray | None, filtered: int,
+def _neighbours(snapshot: Snapshot, vector: np.ndarray | None, filtered: int,
                 floor: float = fusion.SIMILARITY_FLOOR,
                 k: int = fusion.K_NEIGHBOURS) -> dict[int, float]:
     """id -> cosine of the `k` nearest documents within `filtered`, at `floor` or above
     (exact search over the float32 matrix), best first."""
     if vector is None or not len(snapshot.vector_ids):
         return {}
-    if isinstance(vector, bytes):
-        vector = from_bytes(vector)
     similarities = snapshot.vectors @ vector
     inside = bitsets.as_array(filtered, snapshot.vector_ids)
     similarities = np.where(inside & (similarities >= floor), similarities, -np.inf)

@@ -180,8 +180,9 @@ def _page_by_text(result: SearchResult) -> int:
 
 
 def _found_by_text(result: SearchResult) -> int:
-    by_text = [hit for hit in result.hits if {"words", "concept"} & set(hit.reasons)]
-    return len(by_text) if len(by_text) < len(result.hits) else result.total
+    """The page's hits found by text; the total when every hit of the page was."""
+    on_page = _page_by_text(result)
+    return on_page if on_page < len(result.hits) else result.total
 
 
 def _typos(engine: SearchEngine, query: SearchQuery, found: int, thesaurus: Thesaurus,
