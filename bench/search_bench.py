@@ -17,7 +17,7 @@ the engine, then through the cross-language layer with the real query embedding
 100k; FTS5 MATCH counts, raw FTS5 ratio and the bad input of issue 8 too). The
 query-vector cache is cleared before every timed query, so each one pays for
 the model; the API runs add one round with the cache kept, and one with no cache at
-all (query vectors and the snippets' analysed texts, indexer/highlight.py). CPU figures are the
+all (query vectors; Flask's and the ORM's own caches stay warm). CPU figures are the
 process's (the query is embedded in a worker thread). For the API
 sizes also imports the same case studies into a portal database with the
 importer service and runs the mix through GET /api/v1/search (Flask test
@@ -205,7 +205,6 @@ def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
               profile: Path | None = None) -> dict:
     from cityexchange.search_engine import get_engine
     from indexer.embedding import clear_query_cache
-    from indexer.highlight import clear_cache as clear_snippet_cache
 
     app, setup_seconds = load_portal(size, workdir)
     client = app.test_client()
@@ -247,11 +246,9 @@ def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
         repeated, repeated_cpu = _measure(get, params, 1, None)
 
         def uncached(query_string):
-            # Nothing kept from earlier searches: the model, and every hit's text analysed
-            # for its snippets (indexer.highlight keeps 4,096 texts; the mix's pages show
-            # ~7,000, so in the rounds above they are mostly analysed again anyway).
+            # Nothing kept from earlier searches (the cold rounds above, once more; the
+            # snippets' analysis is stored in the index, so no cache of it is left).
             clear_query_cache()
-            clear_snippet_cache()
             return get(query_string)
 
         nothing, nothing_cpu = _measure(uncached, params, 1, None)

@@ -12,13 +12,10 @@ the same rules by `clean_fragments`.
 
 from __future__ import annotations
 
-import functools
 import re
-from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
 from html import escape
-from itertools import chain, repeat
+from itertools import chain
 
 from indexer.analysis import analyze_words, stopwords
 
@@ -36,77 +33,49 @@ FRAGMENT_WORDS = 28
 # A sentence longer than this is cut to FRAGMENT_WORDS around its first match.
 MAX_SENTENCE_WORDS = 40
 MAX_FRAGMENTS = 3
-# Texts kept analysed (see _prepared): a page's hits are often on the next page too, or
-# found again by the next query (or the same, after a facet click). ~1.9 kB each on
-# average (bench corpus: titles, summaries and ~1,500-character bodies, the text
-# included), so ~2 MB at most: the last ~17 pages of 20 hits. 4,096 texts held ~8 MB
-# and took a worker at 100k past its 400 MB (docs/operations.md).
-PREPARED_TEXTS = 1024
-_NOT_MARKABLE = -1
+# The fields of a search document's text that hits highlight: the title whole, the others
+# by fragments.
+SNIPPET_FIELDS = ("title", "summary", "body")
 
 
-class _Prepared:
-    """One text analysed in one language, for any query's marks: its distinct words
-    (function words left out) with their stems, which of them each word is, and, once a
-    query matched the text, the words' offsets and sentences."""
-
-    __slots__ = ("text", "language", "stems", "all_stems", "token_ids", "count", "starts",
-                 "ends", "aligned", "sentences")
-
-    def __init__(self, text: str, language: str):
-        tokens = _WORD.findall(text.casefold())
-        function_words = stopwords(language)
-        distinct = [token for token in dict.fromkeys(tokens) if token not in function_words]
-        number = {token: i for i, token in enumerate(distinct)}
-        self.text, self.language, self.count = text, language, len(tokens)
-        self.stems = analyze_words(distinct, language)
-        # A tuple, not a set: isdisjoint walks it in C, and it takes a quarter of the memory.
-        self.all_stems = tuple(chain.from_iterable(self.stems))
-        self.token_ids = array("i", map(number.get, tokens, repeat(_NOT_MARKABLE)))
-        # Filled on first use; threads share these objects, so what a reader checks
-        # (starts, sentences) is set last.
-        self.starts = self.ends = self.sentences = None
-        self.aligned = True
-
-    def marked(self, marks: set[str]) -> list[int]:
-        """Positions of the words that match `marks` (a compound by any part), ascending."""
-        if marks.isdisjoint(self.all_stems):  # most titles and summaries
-            return []
-        matching = {i for i, stems in enumerate(self.stems) if not marks.isdisjoint(stems)}
-        if self.starts is None:
-            words = list(_WORD.finditer(self.text))
-            offsets = "H" if len(self.text) < 65536 else "i"
-            self.ends = array(offsets, map(re.Match.end, words))
-            self.aligned = len(words) == self.count
-            self.starts = array(offsets, map(re.Match.start, words))
-        if not self.aligned:  # casefolding split a word differently: per word, as read
-            return _marked_words_of(self.text, self.starts, self.ends, self.language, marks)
-        return [i for i, token in enumerate(self.token_ids) if token in matching]
-
-    def sentence_spans(self) -> Iterator[tuple[int, int, int]]:
-        """_sentences of the text, kept flat: (first, end, stop, first, end, stop, ...)."""
-        if self.sentences is None:
-            self.sentences = array("i", chain.from_iterable(_sentences(self.text, self.starts)))
-        spans = self.sentences
-        return zip(spans[0::3], spans[1::3], spans[2::3])
-
-
-@functools.lru_cache(maxsize=PREPARED_TEXTS)
-def _prepared(text: str, language: str) -> _Prepared:
-    return _Prepared(text, language)
-
-
-def clear_cache() -> None:
-    """Forget the analysed texts (benchmarks measure the uncached cost this way)."""
-    _prepared.cache_clear()
-
-
-def _marked_words_of(text: str, starts, ends, language: str, stems: set[str]) -> list[int]:
-    tokens = [text[start:end].casefold() for start, end in zip(starts, ends)]
-    analysed = analyze_words(tokens, language)
+def snippet_index(text: str, language: str) -> dict:
+    """What highlighting needs of a text, made once when the text is indexed (an engine
+    stores it as JSON beside the text): for each stem, the positions of the words that
+    have it (function words left out); and each sentence's first word, first character
+    and end. A search then looks up its stems and tokenises only the sentences it shows.
+    (Analysing every shown text again took ~75 % of an embedded search at 10k.)"""
+    words = list(_WORD.finditer(text))
+    # Casefolded word by word, so positions are the original text's words even where
+    # casefolding a whole text would split one (İ becomes i and a combining dot).
+    tokens = [word.group().casefold() for word in words]
     function_words = stopwords(language)
-    return [i for i, (token, token_stems) in enumerate(zip(tokens, analysed))
-            if token not in function_words and not stems.isdisjoint(token_stems)]
+    distinct = [token for token in dict.fromkeys(tokens) if token not in function_words]
+    stems_of = {token: dict.fromkeys(stems)
+                for token, stems in zip(distinct, analyze_words(distinct, language))}
+    positions: dict[str, list[int]] = {}
+    for position, token in enumerate(tokens):
+        for stem in stems_of.get(token, ()):
+            positions.setdefault(stem, []).append(position)
+    starts = [word.start() for word in words]
+    sentences = list(chain.from_iterable((first, starts[first], stop)
+                                         for first, _end, stop in _sentences(text, starts)))
+    return {"stems": positions, "sentences": sentences, "words": len(words)}
+
+
+def _marked(index: dict, stems: set[str]) -> list[int]:
+    """Positions of the words that match `stems` (a compound by any part), ascending."""
+    found = [index["stems"][stem] for stem in stems if stem in index["stems"]]
+    if len(found) < 2:
+        return found[0] if found else []
+    return sorted(set().union(*found))
+
+
+def _word_offsets(text: str, first: int, begin: int, stop: int) -> tuple[dict, dict]:
+    """Start and end offsets of the words from `begin` to `stop`, by their positions."""
+    starts, ends = {}, {}
+    for position, word in enumerate(_WORD.finditer(text, begin, stop), first):
+        starts[position], ends[position] = word.start(), word.end()
+    return starts, ends
 
 
 def _render(text: str, starts, ends, positions: list[int], start: int, end: int,
@@ -123,15 +92,16 @@ def _render(text: str, starts, ends, positions: list[int], start: int, end: int,
     return "".join(out)
 
 
-def highlight_whole(text: str, language: str, stems: set[str]) -> str | None:
-    """The whole (short) text with marks, or None when nothing matches."""
-    prepared = _prepared(text, language)
-    positions = prepared.marked(stems)
+def highlight_whole(text: str, language: str, stems: set[str],
+                    index: dict | None = None) -> str | None:
+    """The whole (short) text with marks, or None when nothing matches. `index`: the
+    text's snippet_index, when the engine stored one."""
+    positions = _marked(index or snippet_index(text, language), stems)
     if not positions:
         return None
-    starts, ends = prepared.starts, prepared.ends
+    starts, ends = _word_offsets(text, 0, 0, len(text))
     return escape(text[: starts[0]]) + _render(text, starts, ends, positions, 0,
-                                               len(starts)) + escape(text[ends[-1]:])
+                                               len(starts)) + escape(text[ends[len(ends) - 1]:])
 
 
 def _boundaries(text: str):
@@ -167,23 +137,31 @@ def _sentences(text: str, starts) -> list[tuple[int, int, int]]:
 
 
 def highlight_fragments(text: str, language: str, stems: set[str],
-                        max_fragments: int = MAX_FRAGMENTS) -> list[str]:
+                        max_fragments: int = MAX_FRAGMENTS,
+                        index: dict | None = None) -> list[str]:
     """Up to `max_fragments` sentences with matches, the best-covered first chosen,
     shown in text order. A sentence longer than MAX_SENTENCE_WORDS is cut to
-    FRAGMENT_WORDS around its first match, with "…" where it was cut."""
-    prepared = _prepared(text, language)
-    positions = prepared.marked(stems)
+    FRAGMENT_WORDS around its first match, with "…" where it was cut. `index`: the
+    text's snippet_index, when the engine stored one."""
+    index = index or snippet_index(text, language)
+    positions = _marked(index, stems)
     if not positions:
         return []
+    sentences = index["sentences"]
     found = []
-    for first, end, stop in prepared.sentence_spans():
+    for at in range(0, len(sentences), 3):
+        first, begin, stop = sentences[at:at + 3]
+        end = sentences[at + 3] if at + 3 < len(sentences) else index["words"]
         inside = bisect_left(positions, end) - bisect_left(positions, first)
         if inside:
-            found.append((first, end, stop, inside))
-    # Only the chosen sentences are rendered (escaping is most of the cost).
-    ranked = sorted(found, key=lambda item: -item[3])[:max_fragments]
-    return [_fragment(text, prepared.starts, prepared.ends, positions, first, end, stop)
-            for first, end, stop, _inside in sorted(ranked)]
+            found.append((first, end, begin, stop, inside))
+    # Only the chosen sentences are tokenised and rendered.
+    ranked = sorted(found, key=lambda item: -item[4])[:max_fragments]
+    fragments = []
+    for first, end, begin, stop, _inside in sorted(ranked):
+        starts, ends = _word_offsets(text, first, begin, stop)
+        fragments.append(_fragment(text, starts, ends, positions, first, end, stop))
+    return fragments
 
 
 def _fragment(text: str, starts, ends, positions: list[int], first: int, end: int,

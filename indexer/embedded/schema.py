@@ -16,7 +16,9 @@ from indexer.analysis import LANGUAGES
 # 6: Dutch stemmed by Snowball's original Dutch algorithm, as Elasticsearch stems it
 #    (Snowball 3's new "dutch" stemmed 4 in 10 words of the relevance corpus otherwise);
 #    doc_facets rows CENTRAL_TOPIC (SearchDocument.central_topics).
-SCHEMA_VERSION = 6
+# 7: docs.snippets, each text's indexer.highlight.snippet_index, so a search no longer
+#    analyses the texts it shows (about the size of docs.texts again, compressed).
+SCHEMA_VERSION = 7
 # doc_facets' name for a document's central topics: no facet of the API, a part of the
 # concept signal (indexer/fusion.py BODY_ONLY_SHARE).
 CENTRAL_TOPIC = "central_topic"
@@ -80,6 +82,7 @@ def ddl() -> list[str]:
                published_at TEXT,
                content_hash TEXT NOT NULL,
                texts {COMPRESSED_JSON} NOT NULL,
+               snippets {COMPRESSED_JSON} NOT NULL,
                generation INTEGER NOT NULL,
                vector BLOB)""",
         "CREATE INDEX IF NOT EXISTS docs_newest ON docs (published_at DESC, id DESC)",

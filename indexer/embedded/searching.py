@@ -293,7 +293,7 @@ def _rows(connection: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.R
         return {}
     marks = ", ".join("?" * len(ids))
     return {row["id"]: row for row in connection.execute(
-        f"SELECT id, language, texts FROM docs WHERE id IN ({marks})", ids)}
+        f"SELECT id, language, texts, snippets FROM docs WHERE id IN ({marks})", ids)}
 
 
 def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, float],
@@ -338,15 +338,18 @@ def _matched_languages(doc_id: int, parts) -> tuple[str, ...]:
 def _highlights(row, languages: tuple[str, ...], stems: dict[str, set[str]]) -> dict:
     texts = json.loads(row["texts"])
     language = languages[0] if languages else row["language"]
-    text = texts.get(language) or texts[row["language"]]
+    if language not in texts:
+        language = row["language"]
     marks = stems.get(language, set())
+    if not marks:
+        return {}
+    text, index = texts[language], json.loads(row["snippets"])[language]
     highlights = {}
-    if marks:
-        title = highlight_whole(text["title"], language, marks)
-        if title:
-            highlights["title"] = [title]
-        for field in ("summary", "body"):
-            fragments = highlight_fragments(text[field], language, marks)
-            if fragments:
-                highlights[field] = fragments
+    title = highlight_whole(text["title"], language, marks, index["title"])
+    if title:
+        highlights["title"] = [title]
+    for field in ("summary", "body"):
+        fragments = highlight_fragments(text[field], language, marks, index=index[field])
+        if fragments:
+            highlights[field] = fragments
     return highlights

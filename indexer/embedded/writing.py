@@ -12,6 +12,7 @@ from indexer.analysis import LANGUAGES, analyze
 from indexer.documents import SearchDocument
 from indexer.embedded.schema import CENTRAL_TOPIC, VECTOR_DTYPE, compress_texts, fts_table
 from indexer.embedding import from_bytes
+from indexer.highlight import SNIPPET_FIELDS, snippet_index
 from indexer.embedded.snapshot import current_generation
 from indexer.engine import Deletion
 from indexer.query import FACETS
@@ -134,6 +135,15 @@ def _texts_json(document: SearchDocument) -> str:
     )
 
 
+def _snippets_json(document: SearchDocument) -> str:
+    """Each text's snippet index (indexer.highlight), by language and field."""
+    return json.dumps(
+        {lang: {field: snippet_index(getattr(text, field), lang) for field in SNIPPET_FIELDS}
+         for lang, text in document.texts.items()},
+        ensure_ascii=False, separators=(",", ":"),
+    )
+
+
 def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
            generation: int) -> None:
     """Insert documents that are not in the index (callers remove them first)."""
@@ -142,7 +152,8 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
     for document in documents:
         docs.append((document.id, document.version, document.slug, document.language,
                      document.published_at.isoformat() if document.published_at else None,
-                     document.content_hash(), compress_texts(_texts_json(document)), generation,
+                     document.content_hash(), compress_texts(_texts_json(document)),
+                     compress_texts(_snippets_json(document)), generation,
                      _stored_vector(document.vector)))
         facets += [(document.id, facet, value) for facet in FACETS
                    for value in dict.fromkeys(document.facet_values(facet))]
@@ -154,7 +165,7 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
                                                 text.summary, text.body))
     connection.executemany(
         "INSERT INTO docs (id, version, slug, language, published_at, content_hash, texts, "
-        "generation, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
+        "snippets, generation, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
     connection.executemany("INSERT INTO doc_facets (doc_id, facet, value) VALUES (?, ?, ?)",
                            facets)
     for language, rows in texts.items():
