@@ -147,17 +147,25 @@ def _concept_scores(snapshot: Snapshot,
 def _neighbours(snapshot: Snapshot, vector: np.ndarray | None, filtered: int,
                 floor: float = fusion.SIMILARITY_FLOOR,
                 k: int = fusion.K_NEIGHBOURS) -> dict[int, float]:
-    """id -> cosine of the `k` nearest documents within `filtered`, at `floor` or above
-    (exact search over the float32 matrix), best first."""
+    """id -> cosine of the `k` nearest documents within `filtered`, at `floor` or above,
+    best first: exact search over the float32 matrix, or over the candidates of the
+    reduced first pass (reduced.py)."""
     if vector is None or not len(snapshot.vector_ids):
         return {}
-    similarities = snapshot.vectors @ vector
     inside = bitsets.as_array(filtered, snapshot.vector_ids)
+    if snapshot.reduced is None:
+        ids, similarities = snapshot.vector_ids, snapshot.vectors @ vector
+    else:
+        rows = snapshot.reduced.candidates(vector, inside)
+        ids, similarities, inside = (snapshot.vector_ids[rows], snapshot.vectors[rows] @ vector,
+                                     inside[rows])
     similarities = np.where(inside & (similarities >= floor), similarities, -np.inf)
     count = min(k, len(similarities))
+    if not count:
+        return {}
     nearest = np.argpartition(-similarities, count - 1)[:count]
     nearest = nearest[np.argsort(-similarities[nearest], kind="stable")]
-    return {int(snapshot.vector_ids[row]): float(similarities[row]) for row in nearest
+    return {int(ids[row]): float(similarities[row]) for row in nearest
             if similarities[row] > -np.inf}
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.embedded import bitsets
+from indexer.embedded.reduced import REDUCED_FROM, Reduced, basis_of, projected
 from indexer.embedded.schema import VECTOR_DTYPE
 from indexer.embedding import DIMENSIONS
 
@@ -41,6 +42,8 @@ class Snapshot:
                                    compare=False)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, DIMENSIONS), np.float32),
                                 compare=False)
+    # From REDUCED_FROM vectors on, the same rows projected for a first pass (reduced.py).
+    reduced: Reduced | None = field(default=None, compare=False)
     # Filled while searching (vocabulary.py), valid for this generation:
     # (language, stem) -> whether some document holds it.
     term_present: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
@@ -102,12 +105,20 @@ def _vectors(connection: sqlite3.Connection, sql: str, params=()) -> tuple[np.nd
     return np.concatenate(id_blocks), np.concatenate(vector_blocks)
 
 
+def _reduced(vectors: np.ndarray) -> Reduced | None:
+    """The first-pass matrix (reduced.py) from REDUCED_FROM vectors on."""
+    if len(vectors) < REDUCED_FROM:
+        return None
+    basis = basis_of(vectors)
+    return Reduced(basis, projected(vectors, basis))
+
+
 def load(connection: sqlite3.Connection, name: str, generation: int) -> Snapshot:
     published = dict(_rows(connection, "SELECT id, coalesce(published_at, '') FROM docs"))
     values = _group(_rows(connection, "SELECT doc_id, facet, value FROM doc_facets"))
     ids, vectors = _vectors(connection, "SELECT id, vector FROM docs WHERE vector IS NOT NULL")
     return Snapshot(name, generation, bitsets.from_ids(published), dict(values), published,
-                    vector_ids=ids, vectors=vectors)
+                    vector_ids=ids, vectors=vectors, reduced=_reduced(vectors))
 
 
 def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Snapshot:
@@ -139,9 +150,16 @@ def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Sn
     new_ids, new_vectors = _vectors(
         connection, "SELECT id, vector FROM docs WHERE generation > ? AND vector IS NOT NULL",
         since)
+    vectors = np.concatenate([old.vectors[kept], new_vectors])
+    if old.reduced is None:
+        reduced = _reduced(vectors)
+    else:  # the directions stay; only the new rows are projected
+        basis = old.reduced.basis
+        reduced = Reduced(basis, np.concatenate([old.reduced.matrix[kept],
+                                                 projected(new_vectors, basis)]))
     return Snapshot(old.name, generation, all_docs, values, published,
                     vector_ids=np.concatenate([old.vector_ids[kept], new_ids]),
-                    vectors=np.concatenate([old.vectors[kept], new_vectors]))
+                    vectors=vectors, reduced=reduced)
 
 
 @contextmanager
