@@ -73,13 +73,16 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
                 ahead = _ahead(connection, query, windows, list(zip(parts, by_part)))
         stored = query.meaning_vector()
         vector = from_bytes(stored) if stored is not None else None
-        neighbours = _neighbours(snapshot, vector, filtered)
+        # Which matrix rows the filters keep: once for both neighbour searches.
+        inside = (bitsets.as_array(filtered, snapshot.vector_ids) if vector is not None
+                  else None)
+        neighbours = _neighbours(snapshot, vector, inside)
         fused = feedback = None
         if windows is not None:
             windows["meaning"] = list(neighbours.items())
             fused = fusion.fuse(windows)
             if vector is not None:
-                feedback = _neighbours(snapshot, _feedback_vector(snapshot, fused), filtered,
+                feedback = _neighbours(snapshot, _feedback_vector(snapshot, fused), inside,
                                        fusion.FEEDBACK_FLOOR, fusion.FEEDBACK_NEIGHBOURS)
                 fused = fusion.fuse({**windows, "feedback": list(feedback.items())})
         matched = (bitsets.from_array(words[0]) | concept_bits
@@ -144,15 +147,15 @@ def _concept_scores(snapshot: Snapshot,
     return (ids, scores[ids]), every
 
 
-def _neighbours(snapshot: Snapshot, vector: np.ndarray | None, filtered: int,
+def _neighbours(snapshot: Snapshot, vector: np.ndarray | None, inside: np.ndarray | None,
                 floor: float = fusion.SIMILARITY_FLOOR,
                 k: int = fusion.K_NEIGHBOURS) -> dict[int, float]:
-    """id -> cosine of the `k` nearest documents within `filtered`, at `floor` or above,
-    best first: exact search over the float32 matrix, or over the candidates of the
-    reduced first pass (reduced.py)."""
+    """id -> cosine of the `k` nearest documents among the matrix rows `inside` (a
+    boolean mask: the filters' documents), at `floor` or above, best first: exact search
+    over the float32 matrix, or over the candidates of the reduced first pass
+    (reduced.py)."""
     if vector is None or not len(snapshot.vector_ids):
         return {}
-    inside = bitsets.as_array(filtered, snapshot.vector_ids)
     if snapshot.reduced is None:
         ids, similarities = snapshot.vector_ids, snapshot.vectors @ vector
     else:
