@@ -16,8 +16,9 @@ the engine, then through the cross-language layer with the real query embedding
 ("engine + crosslang": the API's search without Flask and the ORM, feasible at
 100k; FTS5 MATCH counts, raw FTS5 ratio and the bad input of issue 8 too). The
 query-vector cache is cleared before every timed query, so each one pays for
-the model; the API runs add one round with the cache kept, and one with no cache at
-all (query vectors; Flask's and the ORM's own caches stay warm). CPU figures are the
+the model; the API runs add one round with the cache kept (sections of
+docs/benchmarks.md before index format 7 also have a row "no cache at all": it cleared
+the snippets' analysed texts, which the index now stores). CPU figures are the
 process's (the query is embedded in a worker thread). For the API
 sizes also imports the same case studies into a portal database with the
 importer service and runs the mix through GET /api/v1/search (Flask test
@@ -244,14 +245,6 @@ def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
         for query_string in params:
             get(query_string)
         repeated, repeated_cpu = _measure(get, params, 1, None)
-
-        def uncached(query_string):
-            # Nothing kept from earlier searches (the cold rounds above, once more; the
-            # snippets' analysis is stored in the index, so no cache of it is left).
-            clear_query_cache()
-            return get(query_string)
-
-        nothing, nothing_cpu = _measure(uncached, params, 1, None)
     row = _row("API", size, setup_seconds, samples, cpu_samples)
     row["fts_max"] = max(fts_counts)
     row["fts_mean"] = round(sum(fts_counts) / len(fts_counts), 1)
@@ -262,10 +255,7 @@ def bench_api(size: int, workdir: Path, queries: list[dict], rounds: int,
     warm = _row("API, repeated queries", size, setup_seconds, repeated, repeated_cpu)
     warm["ratio_p95"] = round(warm["p95"] / row["raw_fts_p95"], 1)
     warm["raw_fts_p95"] = row["raw_fts_p95"]
-    bare = _row("API, no cache at all", size, setup_seconds, nothing, nothing_cpu)
-    bare["ratio_p95"] = round(bare["p95"] / row["raw_fts_p95"], 1)
-    bare["raw_fts_p95"] = row["raw_fts_p95"]
-    return [row, warm, bare]
+    return [row, warm]
 
 
 def _vocabulary_figures(counts: list[int]) -> dict:
