@@ -41,11 +41,14 @@ def timed(function, *args, **kwargs) -> tuple[float, float, object]:
 
 
 def fts_queries(statements: list[str]) -> int:
-    """FTS5 queries among the SQL statements a connection's trace callback saw: MATCHes
-    the engine sent. Statements SQLite runs inside a virtual table (traced with a "-- "
-    prefix: FTS5 reading its own tables, an fts5vocab table finding its FTS table by
-    `MATCH '*id'`) are no queries of the engine's."""
-    return sum(sql.count(" MATCH ") for sql in statements if not sql.startswith("--"))
+    """Word queries among the SQL statements a connection's trace callback saw: the FTS5
+    MATCHes the engine sent and its reads of the words signal's postings (one per
+    language, indexer/embedded/postings.py: what a MATCH per language did before).
+    Statements SQLite runs inside a virtual table (traced with a "-- " prefix: FTS5
+    reading its own tables, an fts5vocab table finding its FTS table by `MATCH '*id'`)
+    are no queries of the engine's."""
+    return sum(sql.count(" MATCH ") + sql.count(" FROM postings WHERE ")
+               for sql in statements if not sql.startswith("--"))
 
 
 def vocabulary_lookups(statements: list[str]) -> int:

@@ -1,5 +1,6 @@
-"""A text search on the embedded engine costs at most FTS_BUDGET FTS5 queries, typo check and
-retry included (issue 8), counted as bench/search_bench.py counts them; and the typo check,
+"""A text search on the embedded engine costs at most FTS_BUDGET word queries (FTS5 queries
+and postings reads), typo check and retry included (issue 8), counted as
+bench/search_bench.py counts them; and the typo check,
 which reads the index's vocabulary instead of searching, still tells typos from words the
 index holds."""
 

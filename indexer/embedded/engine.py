@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from itertools import islice
 
 from indexer.documents import SearchDocument
-from indexer.embedded import vocabulary, writing
+from indexer.embedded import postings, vocabulary, writing
 from indexer.embedded.schema import fts_table
 from indexer.embedded.searching import run_search
 from indexer.embedded.snapshot import SnapshotCache
@@ -83,6 +83,7 @@ class EmbeddedEngine(SearchEngine):
             documents = iter(documents)
             while batch := list(islice(documents, REBUILD_BATCH)):
                 writing.insert(connection, batch, generation)
+            postings.merge_all(connection)  # one segment: one read per stem
             connection.execute("COMMIT")
             for language in LANGUAGES:  # one b-tree per term list: faster queries
                 table = fts_table(language)

@@ -18,7 +18,9 @@ from indexer.analysis import LANGUAGES
 #    doc_facets rows CENTRAL_TOPIC (SearchDocument.central_topics).
 # 7: docs.snippets, each text's indexer.highlight.snippet_index, so a search no longer
 #    analyses the texts it shows (about the size of docs.texts again, compressed).
-SCHEMA_VERSION = 7
+# 8: the words signal's own postings beside FTS5 (segments, postings, lengths:
+#    postings.py), so a search no longer scores every matching row through FTS5.
+SCHEMA_VERSION = 8
 # doc_facets' name for a document's central topics: no facet of the API, a part of the
 # concept signal (indexer/fusion.py BODY_ONLY_SHARE).
 CENTRAL_TOPIC = "central_topic"
@@ -107,6 +109,28 @@ def ddl() -> list[str]:
                key TEXT PRIMARY KEY,
                value INTEGER NOT NULL)""",
         "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', 0)",
+        # The words signal's postings (postings.py): segments of writes, each covering
+        # the generations first..last; per language and stem, the documents holding it
+        # and their weighted term frequencies; per language, the texts' lengths.
+        """CREATE TABLE IF NOT EXISTS segments (
+               id INTEGER PRIMARY KEY,
+               first_generation INTEGER NOT NULL,
+               last_generation INTEGER NOT NULL,
+               size INTEGER NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS postings (
+               language TEXT NOT NULL,
+               stem TEXT NOT NULL,
+               segment INTEGER NOT NULL,
+               ids BLOB NOT NULL,
+               frequencies BLOB NOT NULL)""",
+        "CREATE UNIQUE INDEX IF NOT EXISTS postings_stem ON postings (language, stem, segment)",
+        "CREATE INDEX IF NOT EXISTS postings_segment ON postings (segment)",
+        """CREATE TABLE IF NOT EXISTS lengths (
+               segment INTEGER NOT NULL,
+               language TEXT NOT NULL,
+               ids BLOB NOT NULL,
+               tokens BLOB NOT NULL,
+               PRIMARY KEY (segment, language))""",
     ]
     # One FTS5 table per language; rowid = document id. Columns hold Snowball
     # stems of the text in that language (the original or a translation).

@@ -17,15 +17,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from indexer import fusion
-from indexer.embedded import bitsets, matching, vocabulary
+from indexer.embedded import bitsets, matching, postings, vocabulary
 from indexer.embedded.schema import CENTRAL_TOPIC, fts_table
 from indexer.embedded.snapshot import Snapshot
 from indexer.embedding import from_bytes
 from indexer.highlight import highlight_fragments, highlight_whole
 from indexer.query import FacetValue, Hit, SearchQuery, SearchResult
 
-# BM25 weights of the FTS columns: title, summary, body.
-COLUMN_WEIGHTS = (3.0, 2.0, 1.0)
 # The matrix-vector product of the meaning signal is memory-bound: OpenBLAS's own
 # threads only spin (10k x 384: 5.4 ms CPU with its threads, 1.5 ms with one).
 _ONE_BLAS_THREAD = threadpool_limits(limits=1, user_api="blas")
@@ -59,9 +57,9 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
         held = vocabulary.present(connection, snapshot, fresh,
                                   ((part.language, stem) for part in parts
                                    for clause in part.clauses for stem in clause))
-        by_part = [_scored(connection, fts_table(part.language), part.expression, part.weight)
-                   if matching.can_match(part, held) else {} for part in parts]
-        words = _as_arrays(_add_up(by_part) if by_part else {})
+        by_part = [_part_scores(connection, snapshot, fresh, part)
+                   if matching.can_match(part, held) else _NOTHING for part in parts]
+        words = _added_up(by_part)
         concepts, concept_bits = _concept_scores(snapshot, query)
         windows = None
         if query.sort == "relevance":
@@ -215,23 +213,43 @@ def _cursor(connection: sqlite3.Connection) -> sqlite3.Cursor:
     return cursor
 
 
+def _part_scores(connection: sqlite3.Connection, snapshot: Snapshot, fresh: bool,
+                 part: matching.Subquery) -> tuple[np.ndarray, np.ndarray]:
+    """(ids ascending, BM25 scores) of one subquery: a literal one from the postings
+    (postings.py, the same scores), an expansion's phrases from FTS5, and so is every
+    subquery when the snapshot is of a newer generation than this transaction reads
+    (its postings bookkeeping would skip documents rewritten since)."""
+    if fresh and part.clauses and snapshot.lexicon is not None:
+        scored = postings.bm25(connection, snapshot.lexicon, part.language, part.clauses,
+                               part.required, part.weight)
+        if scored is not None:
+            return scored
+    ids, scores = _as_arrays(_scored(connection, fts_table(part.language), part.expression,
+                                     part.weight))
+    order = np.argsort(ids)
+    return ids[order], scores[order]
+
+
 def _scored(connection: sqlite3.Connection, table: str, expression: str,
             weight: float) -> dict[int, float]:
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    weights = ", ".join(str(w) for w in postings.COLUMN_WEIGHTS)
     return dict(_cursor(connection).execute(
         f"SELECT rowid, -bm25({table}, {weights}) * ? FROM {table} WHERE {table} MATCH ?",
         (weight, expression),
     ))
 
 
-def _add_up(by_part: list[dict[int, float]]) -> dict[int, float]:
-    """Scores add up over languages and expansions."""
-    ordered = sorted(by_part, key=len, reverse=True)
-    scores = dict(ordered[0])
-    for found in ordered[1:]:
-        for doc_id, score in found.items():
-            scores[doc_id] = scores.get(doc_id, 0.0) + score
-    return scores
+_NOTHING = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+def _added_up(by_part: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, scores): scores add up over languages and expansions."""
+    found = [(ids, scores) for ids, scores in by_part if len(ids)]
+    if len(found) <= 1:
+        return found[0] if found else _NOTHING
+    ids, where = np.unique(np.concatenate([ids for ids, _scores in found]), return_inverse=True)
+    return ids, np.bincount(where, weights=np.concatenate([scores for _ids, scores in found]),
+                            minlength=len(ids))
 
 
 def _page(connection, snapshot: Snapshot, query: SearchQuery, found: int,
@@ -286,7 +304,7 @@ def _facet_counts(snapshot: Snapshot, matched: int, selected: dict[str, int], fa
 
 
 def _ahead(connection: sqlite3.Connection, query: SearchQuery, windows: dict,
-           parts: list[tuple[matching.Subquery, dict[int, float]]]) -> dict:
+           parts: list[tuple[matching.Subquery, tuple[np.ndarray, np.ndarray]]]) -> dict:
     """While the model is still embedding the query (in another thread, on the other
     core): the rows and snippets of the page as words and concepts alone rank it. The
     meaning signal can only add documents to it, so most of them stay on the page, whose
@@ -309,7 +327,7 @@ def _rows(connection: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.R
 
 def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, float],
           reasons: dict[int, tuple[str, ...]],
-          parts: list[tuple[matching.Subquery, dict[int, float]]],
+          parts: list[tuple[matching.Subquery, tuple[np.ndarray, np.ndarray]]],
           highlight: bool = True, ahead: dict | None = None) -> list[Hit]:
     """ahead: id -> (row, highlights) read and made already (_ahead)."""
     if not page:
@@ -339,10 +357,10 @@ def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, flo
 
 def _matched_languages(doc_id: int, parts) -> tuple[str, ...]:
     by_language: dict[str, float] = {}
-    for part, found in parts:
-        score = found.get(doc_id)
-        if score is not None:
-            by_language[part.language] = by_language.get(part.language, 0.0) + score
+    for part, (ids, scores) in parts:
+        at = int(np.searchsorted(ids, doc_id))
+        if at < len(ids) and ids[at] == doc_id:
+            by_language[part.language] = by_language.get(part.language, 0.0) + float(scores[at])
     return tuple(sorted(by_language, key=lambda language: -by_language[language]))
 
 

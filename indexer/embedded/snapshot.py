@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.embedded import bitsets
+from indexer.embedded.postings import Lexicon, generations_array, load_lexicon
 from indexer.embedded.reduced import REDUCED_FROM, Reduced, basis_of, projected
 from indexer.embedded.schema import VECTOR_DTYPE
 from indexer.embedding import DIMENSIONS
@@ -44,6 +45,8 @@ class Snapshot:
                                 compare=False)
     # From REDUCED_FROM vectors on, the same rows projected for a first pass (reduced.py).
     reduced: Reduced | None = field(default=None, compare=False)
+    # Which postings entries are current, and the texts' lengths (postings.py).
+    lexicon: Lexicon | None = field(default=None, compare=False)
     # Filled while searching (vocabulary.py), valid for this generation:
     # (language, stem) -> whether some document holds it.
     term_present: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
@@ -114,18 +117,22 @@ def _reduced(vectors: np.ndarray) -> Reduced | None:
 
 
 def load(connection: sqlite3.Connection, name: str, generation: int) -> Snapshot:
-    published = dict(_rows(connection, "SELECT id, coalesce(published_at, '') FROM docs"))
+    rows = _rows(connection, "SELECT id, coalesce(published_at, ''), generation FROM docs")
+    published = {doc_id: date for doc_id, date, _generation in rows}
+    generations = generations_array([(doc_id, held) for doc_id, _date, held in rows])
     values = _group(_rows(connection, "SELECT doc_id, facet, value FROM doc_facets"))
     ids, vectors = _vectors(connection, "SELECT id, vector FROM docs WHERE vector IS NOT NULL")
     return Snapshot(name, generation, bitsets.from_ids(published), dict(values), published,
-                    vector_ids=ids, vectors=vectors, reduced=_reduced(vectors))
+                    vector_ids=ids, vectors=vectors, reduced=_reduced(vectors),
+                    lexicon=load_lexicon(connection, generations))
 
 
 def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Snapshot:
     """`old` plus the documents written or deleted after its generation."""
     since = (old.generation,)
-    written = dict(_rows(connection, "SELECT id, coalesce(published_at, '') FROM docs "
-                         "WHERE generation > ?", since))
+    rows = _rows(connection, "SELECT id, coalesce(published_at, ''), generation FROM docs "
+                 "WHERE generation > ?", since)
+    written = {doc_id: date for doc_id, date, _generation in rows}
     gone = [row[0] for row in _rows(connection, "SELECT id FROM tombstones WHERE generation > ?",
                                     since)]
     if len(written) + len(gone) > FULL_RELOAD_SHARE * max(len(old.published), 1000):
@@ -159,7 +166,22 @@ def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Sn
                                                  projected(new_vectors, basis)]))
     return Snapshot(old.name, generation, all_docs, values, published,
                     vector_ids=np.concatenate([old.vector_ids[kept], new_ids]),
-                    vectors=vectors, reduced=reduced)
+                    vectors=vectors, reduced=reduced,
+                    lexicon=load_lexicon(connection, _generations(old, gone, rows)))
+
+
+def _generations(old: Snapshot, gone: list[int], written: list[tuple]) -> np.ndarray:
+    """old's documents' generations (postings.generations_array), minus `gone`, plus the
+    (id, date, generation) rows `written`."""
+    held = old.lexicon.generations if old.lexicon is not None else np.zeros(0, np.int64)
+    size = max([len(held), *(doc_id + 1 for doc_id in gone),
+                *(doc_id + 1 for doc_id, _date, _generation in written)])
+    generations = np.full(size, -1, dtype=np.int64)
+    generations[:len(held)] = held
+    generations[np.asarray(gone, dtype=np.int64)] = -1
+    for doc_id, _date, generation in written:
+        generations[doc_id] = generation
+    return generations
 
 
 @contextmanager

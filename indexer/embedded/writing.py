@@ -10,6 +10,7 @@ import numpy as np
 
 from indexer.analysis import LANGUAGES, analyze
 from indexer.documents import SearchDocument
+from indexer.embedded import postings
 from indexer.embedded.schema import CENTRAL_TOPIC, VECTOR_DTYPE, compress_texts, fts_table
 from indexer.embedding import from_bytes
 from indexer.highlight import SNIPPET_FIELDS, snippet_index
@@ -65,6 +66,7 @@ def index(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
         remove(connection, list(latest))
         connection.executemany("DELETE FROM tombstones WHERE id = ?", [(i,) for i in latest])
         insert(connection, latest.values(), generation)
+        postings.merge_small(connection)
     return applied
 
 
@@ -116,7 +118,11 @@ def remove(connection: sqlite3.Connection, ids: list[int]) -> None:
 
 def _fts_row(doc_id: int, language: str, title, summary, body) -> tuple:
     """The FTS row of one text: its id and the stems of title, summary and body."""
-    return (doc_id, *(" ".join(analyze(part, language)) for part in (title, summary, body)))
+    return (doc_id, *(" ".join(stems) for stems in _field_stems(language, title, summary, body)))
+
+
+def _field_stems(language: str, *fields: str) -> list[list[str]]:
+    return [analyze(field, language) for field in fields]
 
 
 def _stored_vector(vector: bytes | None) -> bytes | None:
@@ -146,8 +152,10 @@ def _snippets_json(document: SearchDocument) -> str:
 
 def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
            generation: int) -> None:
-    """Insert documents that are not in the index (callers remove them first)."""
+    """Insert documents that are not in the index (callers remove them first), their
+    words as a new postings segment."""
     docs, facets = [], []
+    segment = postings.SegmentWriter()
     texts: dict[str, list[tuple]] = {language: [] for language in LANGUAGES}
     for document in documents:
         docs.append((document.id, document.version, document.slug, document.language,
@@ -161,8 +169,9 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
                    for value in dict.fromkeys(document.central_topics)]
         for language, text in document.texts.items():
             if language in texts:
-                texts[language].append(_fts_row(document.id, language, text.title,
-                                                text.summary, text.body))
+                fields = _field_stems(language, text.title, text.summary, text.body)
+                texts[language].append((document.id, *(" ".join(stems) for stems in fields)))
+                segment.add(document.id, language, fields)
     connection.executemany(
         "INSERT INTO docs (id, version, slug, language, published_at, content_hash, texts, "
         "snippets, generation, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
@@ -173,3 +182,4 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
             connection.executemany(
                 f"INSERT INTO {fts_table(language)} (rowid, title, summary, body) "
                 "VALUES (?, ?, ?, ?)", rows)
+    segment.write(connection, generation)
