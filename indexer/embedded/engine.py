@@ -88,6 +88,9 @@ class EmbeddedEngine(SearchEngine):
             for language in LANGUAGES:  # one b-tree per term list: faster queries
                 table = fts_table(language)
                 connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+            # The batches' postings segments, merged into one, left their pages free
+            # (75 of 550 MB at 100k); a new file need not carry them (2.5 s at 100k).
+            connection.execute("VACUUM")
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except BaseException as error:
             connection.close()

@@ -29,6 +29,7 @@ import math
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import chain
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,8 @@ FREQUENCY_DTYPE = "<u4"
 # postings: segment sizes then halve from the oldest on, so there are about log2 of
 # the writes of them and each posting is rewritten about log2 times.
 MERGE_SHARE = 0.5
+# Ids per `IN (...)` lookup, well below SQLite's variable limit.
+LOOKUP_CHUNK = 500
 
 
 def fts_tokens(stem: str) -> list[str]:
@@ -147,27 +150,32 @@ def merge_all(connection: sqlite3.Connection) -> None:
 def merge(connection: sqlite3.Connection, segments: list[int]) -> None:
     """Replaces consecutive `segments` by one covering their generations, without the
     entries of documents rewritten or deleted since (see module docstring)."""
+    marks = ", ".join("?" * len(segments))
     covered = connection.execute(
-        f"SELECT id, first_generation, last_generation FROM segments "
-        f"WHERE id IN ({', '.join('?' * len(segments))})", segments).fetchall()
+        f"SELECT id, first_generation, last_generation, size FROM segments "
+        f"WHERE id IN ({marks})", segments).fetchall()
     ranges = {row[0]: (row[1], row[2]) for row in covered}
-    generations = document_generations(connection)
+    generations = _generations_of(connection, segments)
     first = min(low for low, _high in ranges.values())
     last = max(high for _low, high in ranges.values())
     merged = connection.execute(
         "INSERT INTO segments (first_generation, last_generation, size) VALUES (?, ?, 0) "
         "RETURNING id", (first, last)).fetchone()[0]
-    marks = ", ".join("?" * len(segments))
+    # A large merge walks the stem index in order (no sort of every blob); a small one
+    # reads its segments' rows and sorts those (the walk would read every index entry).
+    everything = connection.execute("SELECT sum(size) FROM segments").fetchone()[0] or 0
+    index = ("postings_stem" if sum(row[3] for row in covered) * 4 > everything
+             else "postings_segment")
     size = 0
     cursor = connection.cursor()
     cursor.row_factory = None
     rows = cursor.execute(
-        # In the stem index's order: no sort of the blobs.
-        f"SELECT language, stem, segment, ids, frequencies FROM postings INDEXED BY postings_stem "
+        f"SELECT language, stem, segment, ids, frequencies FROM postings INDEXED BY {index} "
         f"WHERE segment IN ({marks}) ORDER BY language, stem, segment", segments)
     written = []
     key, parts = None, []
-    for language, stem, segment, ids, values in [*rows, (None, None, None, b"", b"")]:
+    # Streamed (the rows written meanwhile are of `merged`, outside the IN list).
+    for language, stem, segment, ids, values in chain(rows, [(None, None, None, b"", b"")]):
         if (language, stem) != key:
             if parts:
                 ids_out, values_out = _joined(parts)
@@ -215,11 +223,22 @@ def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.
     return ids[order], values[order]
 
 
-def document_generations(connection: sqlite3.Connection) -> np.ndarray:
-    """generation[id]: the generation of the document's docs row, -1 for an id not held."""
+def _generations_of(connection: sqlite3.Connection, segments: list[int]) -> np.ndarray:
+    """generations_array of the documents `segments` hold entries of (every document
+    of a segment has a lengths entry there)."""
     cursor = connection.cursor()
     cursor.row_factory = None
-    rows = cursor.execute("SELECT id, generation FROM docs").fetchall()
+    held = set()
+    for (ids,) in cursor.execute(
+            f"SELECT ids FROM lengths WHERE segment IN ({', '.join('?' * len(segments))})",
+            segments):
+        held.update(np.frombuffer(ids, dtype=ID_DTYPE).tolist())
+    held = sorted(held)
+    rows = []
+    for start in range(0, len(held), LOOKUP_CHUNK):
+        chunk = held[start:start + LOOKUP_CHUNK]
+        rows += cursor.execute(f"SELECT id, generation FROM docs WHERE id IN "
+                               f"({', '.join('?' * len(chunk))})", chunk).fetchall()
     return generations_array(rows)
 
 

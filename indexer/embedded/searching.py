@@ -247,9 +247,14 @@ def _added_up(by_part: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
     found = [(ids, scores) for ids, scores in by_part if len(ids)]
     if len(found) <= 1:
         return found[0] if found else _NOTHING
-    ids, where = np.unique(np.concatenate([ids for ids, _scores in found]), return_inverse=True)
-    return ids, np.bincount(where, weights=np.concatenate([scores for _ids, scores in found]),
-                            minlength=len(ids))
+    # Dense over the ids (each part's are ascending): cheaper than sorting them together.
+    size = max(int(ids[-1]) for ids, _scores in found) + 1
+    totals, held = np.zeros(size, dtype=np.float64), np.zeros(size, dtype=bool)
+    for ids, scores in found:
+        totals[ids] += scores
+        held[ids] = True
+    ids = np.flatnonzero(held)
+    return ids, totals[ids]
 
 
 def _page(connection, snapshot: Snapshot, query: SearchQuery, found: int,
