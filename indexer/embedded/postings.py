@@ -19,8 +19,8 @@ checks all of this against FTS5 itself).
 Writes append segments (each a write transaction's documents, like Lucene's); a
 document's entries are valid in the segment covering the generation its docs row
 holds, so a rewritten or deleted document's old entries are skipped without
-rewriting anything. Small segments are merged into their older neighbour (see
-_merge_policy); a rebuild writes one segment.
+rewriting anything. Segments of similar size are merged (merge_small); a rebuild
+writes one segment.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ MIN_IDF = 1e-6
 # How a segment stores ids and weighted term frequencies.
 ID_DTYPE = "<i4"
 FREQUENCY_DTYPE = "<u4"
-# A segment is merged into the one before it once it holds at least this share of its
-# postings: segment sizes then halve from the oldest on, so there are about log2 of
-# the writes of them and each posting is rewritten about log2 times.
-MERGE_SHARE = 0.5
+# Segments of similar size are merged this many at a time (merge_small): each posting
+# is rewritten about log_4 of the writes times.
+MERGE_FACTOR = 4
 # Ids per `IN (...)` lookup, well below SQLite's variable limit.
 LOOKUP_CHUNK = 500
 
@@ -128,15 +127,18 @@ def _decoded(ids: bytes, values: bytes) -> tuple[np.ndarray, np.ndarray]:
 # -- merging -------------------------------------------------------------------------------
 
 def merge_small(connection: sqlite3.Connection) -> None:
-    """After a write: merges the newest segment into the one before it while it holds at
-    least MERGE_SHARE of that one's postings (a binary counter's carries)."""
+    """After a write: merges the newest MERGE_FACTOR segments into one while none of them
+    is more than MERGE_FACTOR times the size of another (a tiered merge: segments of
+    similar size merge, a write merges only every MERGE_FACTOR-th time or so, and there
+    are about MERGE_FACTOR * log_MERGE_FACTOR(writes) segments)."""
     while True:
         newest = connection.execute(
-            "SELECT id, size FROM segments ORDER BY last_generation DESC, id DESC LIMIT 2"
-        ).fetchall()
-        if len(newest) < 2 or newest[0][1] < MERGE_SHARE * newest[1][1]:
+            "SELECT id, size FROM segments ORDER BY last_generation DESC, id DESC LIMIT ?",
+            (MERGE_FACTOR,)).fetchall()
+        sizes = [max(size, 1) for _id, size in newest]
+        if len(newest) < MERGE_FACTOR or max(sizes) > MERGE_FACTOR * min(sizes):
             return
-        merge(connection, [newest[1][0], newest[0][0]])
+        merge(connection, [segment for segment, _size in reversed(newest)])
 
 
 def merge_all(connection: sqlite3.Connection) -> None:
