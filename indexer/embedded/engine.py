@@ -20,6 +20,22 @@ from indexer.query import SearchQuery, SearchResult
 
 # Documents per write statement batch during a rebuild.
 REBUILD_BATCH = 500
+# Texts per postings segment during a rebuild: up to this many (~150,000 at 100,000
+# case studies) it writes one segment, from memory; past it, segments merged at the end.
+REBUILD_SEGMENT = 200_000
+# Free pages past this share of a rebuilt file (left by merged segments) are vacuumed away.
+SPARSE_SHARE = 0.1
+
+
+def _vacuum_if_sparse(connection: sqlite3.Connection) -> None:
+    """A new file need not carry the free pages of merged segments: VACUUM (with its
+    copy on disk, not in memory as temp_store=MEMORY would put it)."""
+    pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    free = connection.execute("PRAGMA freelist_count").fetchone()[0]
+    if free > SPARSE_SHARE * pages:
+        connection.execute("PRAGMA temp_store=FILE")
+        connection.execute("VACUUM")
+        connection.execute("PRAGMA temp_store=MEMORY")
 
 
 class EmbeddedEngine(SearchEngine):
@@ -81,16 +97,19 @@ class EmbeddedEngine(SearchEngine):
             connection.execute("BEGIN")
             generation = writing.next_generation(connection)
             documents = iter(documents)
+            segment = postings.SegmentWriter()
             while batch := list(islice(documents, REBUILD_BATCH)):
-                writing.insert(connection, batch, generation)
+                writing.insert(connection, batch, generation, segment)
+                if segment.documents >= REBUILD_SEGMENT:
+                    segment.write(connection, generation)
+                    segment = postings.SegmentWriter()
+            segment.write(connection, generation)
             postings.merge_all(connection)  # one segment: one read per stem
             connection.execute("COMMIT")
             for language in LANGUAGES:  # one b-tree per term list: faster queries
                 table = fts_table(language)
                 connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-            # The batches' postings segments, merged into one, left their pages free
-            # (75 of 550 MB at 100k); a new file need not carry them (2.5 s at 100k).
-            connection.execute("VACUUM")
+            _vacuum_if_sparse(connection)
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except BaseException as error:
             connection.close()

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections import Counter, defaultdict
+from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from itertools import chain
 from dataclasses import dataclass
@@ -43,6 +44,10 @@ MIN_IDF = 1e-6
 # How a segment stores ids and weighted term frequencies.
 ID_DTYPE = "<i4"
 FREQUENCY_DTYPE = "<u4"
+# The same as array typecodes, in native byte order (4 bytes where CPython runs).
+ID_TYPECODE = "i"
+FREQUENCY_TYPECODE = "I"
+assert array(ID_TYPECODE).itemsize == array(FREQUENCY_TYPECODE).itemsize == 4
 # Segments of similar size are merged this many at a time (merge_small): each posting
 # is rewritten about log_4 of the writes times.
 MERGE_FACTOR = 4
@@ -61,36 +66,36 @@ def single_term(stem: str) -> bool:
     return bool(stem) and "_" not in stem
 
 
-@dataclass
 class SegmentWriter:
-    """Collects one write's documents: language -> stem -> (ids, frequencies), and each
-    text's length in tokens."""
-
-    postings: dict[str, dict[str, tuple[list[int], list[int]]]]
-    lengths: dict[str, tuple[list[int], list[int]]]
+    """Collects documents for one segment: language -> stem -> (ids, frequencies), and
+    each text's length in tokens (compact arrays: a rebuild collects thousands)."""
 
     def __init__(self):
-        self.postings = defaultdict(dict)
-        self.lengths = defaultdict(lambda: ([], []))
+        self.postings: dict[str, dict[str, tuple[array, array]]] = defaultdict(dict)
+        self.lengths: dict[str, tuple[array, array]] = defaultdict(
+            lambda: (array(ID_TYPECODE), array(FREQUENCY_TYPECODE)))
+        self.documents = 0
 
     def add(self, doc_id: int, language: str, fields: Iterable[list[str]]) -> None:
         """One text: its fields' stems (title, summary, body), as the FTS row holds them."""
-        frequencies: Counter[str] = Counter()
+        frequencies: dict[str, int] = {}
         tokens = 0
         for weight, stems in zip(COLUMN_WEIGHTS, fields):
             for stem in stems:
-                terms = fts_tokens(stem)
-                tokens += len(terms)
-                for term in terms:
-                    frequencies[term] += weight
+                for term in (fts_tokens(stem) if "_" in stem else (stem,)):
+                    tokens += 1
+                    frequencies[term] = frequencies.get(term, 0) + weight
         by_stem = self.postings[language]
         for term, frequency in frequencies.items():
-            ids, values = by_stem.setdefault(term, ([], []))
-            ids.append(doc_id)
-            values.append(frequency)
+            found = by_stem.get(term)
+            if found is None:
+                found = by_stem[term] = (array(ID_TYPECODE), array(FREQUENCY_TYPECODE))
+            found[0].append(doc_id)
+            found[1].append(frequency)
         ids, counts = self.lengths[language]
         ids.append(doc_id)
         counts.append(tokens)
+        self.documents += 1
 
     def write(self, connection: sqlite3.Connection, generation: int) -> int | None:
         """Stores the collected documents as a new segment of `generation`; its id."""
@@ -114,10 +119,14 @@ class SegmentWriter:
         return segment
 
 
-def _encoded(ids: list[int], values: list[int]) -> tuple[bytes, bytes]:
-    order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
-    return (np.asarray(ids, dtype=ID_DTYPE)[order].tobytes(),
-            np.asarray(values, dtype=FREQUENCY_DTYPE)[order].tobytes())
+def _encoded(ids: array, values: array) -> tuple[bytes, bytes]:
+    """Both as stored, in id order (documents usually come in it already)."""
+    ids = np.frombuffer(ids, dtype=np.int32).astype(ID_DTYPE, copy=False)
+    values = np.frombuffer(values, dtype=np.uint32).astype(FREQUENCY_DTYPE, copy=False)
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")
+        ids, values = ids[order], values[order]
+    return ids.tobytes(), values.tobytes()
 
 
 def _decoded(ids: bytes, values: bytes) -> tuple[np.ndarray, np.ndarray]:

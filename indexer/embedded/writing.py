@@ -151,11 +151,12 @@ def _snippets_json(document: SearchDocument) -> str:
 
 
 def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
-           generation: int) -> None:
+           generation: int, segment: postings.SegmentWriter | None = None) -> None:
     """Insert documents that are not in the index (callers remove them first), their
-    words as a new postings segment."""
+    words as a new postings segment, or into `segment` for the caller to write."""
     docs, facets = [], []
-    segment = postings.SegmentWriter()
+    own_segment = segment is None
+    segment = segment or postings.SegmentWriter()
     texts: dict[str, list[tuple]] = {language: [] for language in LANGUAGES}
     for document in documents:
         docs.append((document.id, document.version, document.slug, document.language,
@@ -182,4 +183,5 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
             connection.executemany(
                 f"INSERT INTO {fts_table(language)} (rowid, title, summary, body) "
                 "VALUES (?, ?, ?, ?)", rows)
-    segment.write(connection, generation)
+    if own_segment:
+        segment.write(connection, generation)

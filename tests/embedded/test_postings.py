@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from indexer import SearchQuery, create_engine
+from indexer.embedded import engine as embedded_engine
 from indexer.embedded import matching, postings, searching, writing
 from indexer.embedded.schema import fts_table
 from tests.engines.documents import delete, doc, ids, index
@@ -96,7 +97,9 @@ def test_scores_equal_fts5_through_rewrites_deletions_and_merges(engine):
     assert assert_postings_score_as_fts5(engine) > 500
 
 
-def test_a_rebuild_writes_one_segment_that_scores_as_fts5(engine):
+def test_a_rebuild_writes_one_segment_that_scores_as_fts5(engine, monkeypatch):
+    # Segments of 100 texts while it writes, merged into one at its end.
+    monkeypatch.setattr(embedded_engine, "REBUILD_SEGMENT", 100)
     rng = random.Random(3)
     engine.rebuild(random_doc(rng, doc_id) for doc_id in range(1, 1201))
     with engine._transaction("test", begin="BEGIN") as connection:
