@@ -124,3 +124,47 @@ def test_a_stem_fts5_reads_as_a_phrase_is_left_to_fts5(engine):
                              1.0) is None
     # Through FTS5, as before: the phrase "open data", in both.
     assert sorted(ids(engine.search(SearchQuery(text="open_data")))) == [1, 2]
+
+
+def test_a_reader_behind_a_newer_snapshot_still_finds_what_its_transaction_holds(engine):
+    # A worker's thread may search in a transaction begun before a write that another
+    # thread's search already loaded into the shared snapshot. Its postings bookkeeping
+    # would skip the rewritten document; the search answers from FTS5, as its
+    # transaction sees the index.
+    index(engine, doc(1, "Hydrogen buses in Dortmund"), doc(2, "Food policy council"))
+    engine.search(SearchQuery(text="hydrogen"))
+    behind = engine.store.connect(engine.store.connected_name())
+    behind.execute("BEGIN")
+    older = behind.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+    index(engine, doc(1, "Hydrogen buses in Dortmund, one year on", version=2))
+    engine.search(SearchQuery(text="hydrogen"))  # the shared snapshot moves on
+    newer, fresh = engine._snapshots.get(behind, engine.store.connected_name())
+    assert newer.generation > older and not fresh
+    result = searching.run_search(behind, newer, SearchQuery(text="hydrogen"), fresh)
+    assert ids(result) == [1]
+    behind.execute("ROLLBACK")
+    behind.close()
+
+
+def test_an_updated_snapshot_keeps_the_lexicon_a_fresh_load_reads(engine, tmp_path):
+    rng = random.Random(11)
+    index(engine, *(random_doc(rng, doc_id) for doc_id in range(1, 120)))
+    engine.search(SearchQuery())  # the snapshot to update from
+    for step in range(12):
+        index(engine, *(random_doc(rng, rng.randrange(1, 150), version=10 + step)
+                        for _ in range(3)))
+        delete(engine, rng.randrange(1, 150), version=10 + step)
+        engine.search(SearchQuery())
+    with engine._transaction("test", begin="BEGIN") as connection:
+        updated, _fresh = engine._snapshots.get(connection, engine.store.connected_name())
+        loaded = postings.load_lexicon(connection, postings.generations_array(
+            connection.execute("SELECT id, generation FROM docs").fetchall()))
+    held = updated.lexicon
+    size = len(loaded.generations)
+    assert (held.generations[:size] == loaded.generations).all()
+    assert (held.generations[size:] == -1).all()
+    assert held.segments == loaded.segments
+    for language, lengths in loaded.lengths.items():
+        assert held.lengths[language].documents == lengths.documents
+        assert held.lengths[language].average == pytest.approx(lengths.average)
+        assert (held.lengths[language].tokens[:size] == lengths.tokens).all()
