@@ -42,7 +42,8 @@ def snippet_index(text: str, language: str) -> dict:
     """What highlighting needs of a text, made once when the text is indexed (an engine
     stores it as JSON beside the text): for each stem, the positions of the words that
     have it (function words left out); and each sentence's first word, first character
-    and end offset, flat (first, begin, stop, first, …). A search then looks up its stems and tokenises only the sentences it shows.
+    and end offset, flat (first, begin, stop, first, …). A search then looks up its stems
+    and tokenises only the sentences it shows.
     (Analysing every shown text again took ~75 % of an embedded search at 10k.)"""
     words = list(_WORD.finditer(text))
     # Casefolded word by word, so positions are the original text's words even where

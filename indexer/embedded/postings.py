@@ -51,8 +51,6 @@ assert array(ID_TYPECODE).itemsize == array(FREQUENCY_TYPECODE).itemsize == 4
 # Segments of similar size are merged this many at a time (merge_small): each posting
 # is rewritten about log_4 of the writes times.
 MERGE_FACTOR = 4
-# Ids per `IN (...)` lookup, well below SQLite's variable limit.
-LOOKUP_CHUNK = 500
 
 
 def fts_tokens(stem: str) -> list[str]:
@@ -166,9 +164,12 @@ def merge(connection: sqlite3.Connection, segments: list[int]) -> None:
         f"SELECT id, first_generation, last_generation, size FROM segments "
         f"WHERE id IN ({marks})", segments).fetchall()
     ranges = {row[0]: (row[1], row[2]) for row in covered}
-    generations = _generations_of(connection, segments)
     first = min(low for low, _high in ranges.values())
     last = max(high for _low, high in ranges.values())
+    # Only documents whose docs row is of these generations can have current entries here.
+    generations = generations_array(connection.execute(
+        "SELECT id, generation FROM docs WHERE generation BETWEEN ? AND ?",
+        (first, last)).fetchall())
     merged = connection.execute(
         "INSERT INTO segments (first_generation, last_generation, size) VALUES (?, ?, 0) "
         "RETURNING id", (first, last)).fetchone()[0]
@@ -234,25 +235,6 @@ def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.
     return ids[order], values[order]
 
 
-def _generations_of(connection: sqlite3.Connection, segments: list[int]) -> np.ndarray:
-    """generations_array of the documents `segments` hold entries of (every document
-    of a segment has a lengths entry there)."""
-    cursor = connection.cursor()
-    cursor.row_factory = None
-    held = set()
-    for (ids,) in cursor.execute(
-            f"SELECT ids FROM lengths WHERE segment IN ({', '.join('?' * len(segments))})",
-            segments):
-        held.update(np.frombuffer(ids, dtype=ID_DTYPE).tolist())
-    held = sorted(held)
-    rows = []
-    for start in range(0, len(held), LOOKUP_CHUNK):
-        chunk = held[start:start + LOOKUP_CHUNK]
-        rows += cursor.execute(f"SELECT id, generation FROM docs WHERE id IN "
-                               f"({', '.join('?' * len(chunk))})", chunk).fetchall()
-    return generations_array(rows)
-
-
 def generations_array(rows: list[tuple[int, int]]) -> np.ndarray:
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     values = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
@@ -303,11 +285,12 @@ def load_lexicon(connection: sqlite3.Connection, generations: np.ndarray) -> Lex
         by_language[language].append((ids[keep], tokens[keep]))
     lengths = {}
     for language, parts in by_language.items():
-        ids, tokens = _joined(parts)
         dense = np.zeros(len(generations), dtype=np.float64)
-        dense[ids] = tokens
-        lengths[language] = LanguageLengths(dense, len(ids),
-                                            float(tokens.sum()) / len(ids) if len(ids) else 0.0)
+        for ids, tokens in parts:  # a document is current in one segment only
+            dense[ids] = tokens
+        count = sum(len(ids) for ids, _tokens in parts)
+        lengths[language] = LanguageLengths(dense, count,
+                                            float(dense.sum()) / count if count else 0.0)
     return Lexicon(generations, segments, lengths)
 
 
@@ -328,7 +311,6 @@ def bm25(connection: sqlite3.Connection, lexicon: Lexicon, language: str,
     size = len(lexicon.generations)
     scores = np.zeros(size, dtype=np.float64)
     matched = np.zeros(size, dtype=np.int16)
-    norm = K1 * (1 - B + B * lengths.tokens / lengths.average) if lengths.average else None
     for clause in clauses:
         in_clause = np.zeros(size, dtype=bool)
         for stem in clause:
@@ -338,7 +320,9 @@ def bm25(connection: sqlite3.Connection, lexicon: Lexicon, language: str,
             count = len(ids)
             idf = max(math.log((lengths.documents - count + 0.5) / (count + 0.5)), MIN_IDF)
             frequencies = frequencies.astype(np.float64)
-            scores[ids] += idf * frequencies * (K1 + 1) / (frequencies + norm[ids])
+            # Length normalisation of these documents only (not of every text, per stem).
+            norm = K1 * (1 - B + B * lengths.tokens[ids] / lengths.average)
+            scores[ids] += idf * frequencies * (K1 + 1) / (frequencies + norm)
             in_clause[ids] = True
         matched += in_clause
     ids = np.flatnonzero(matched >= required)

@@ -104,8 +104,8 @@ def remove(connection: sqlite3.Connection, ids: list[int]) -> None:
                 f"SELECT id, texts FROM docs WHERE id IN ({marks})", chunk):
             for language, text in json.loads(texts).items():
                 if language in stems:
-                    stems[language].append(_fts_row(doc_id, language, text["title"],
-                                                    text["summary"], text["body"]))
+                    stems[language].append(_fts_row(doc_id, _field_stems(
+                        language, text["title"], text["summary"], text["body"])))
     for language, found in stems.items():
         if found:
             table = fts_table(language)
@@ -116,12 +116,13 @@ def remove(connection: sqlite3.Connection, ids: list[int]) -> None:
     connection.executemany("DELETE FROM docs WHERE id = ?", rows)
 
 
-def _fts_row(doc_id: int, language: str, title, summary, body) -> tuple:
+def _fts_row(doc_id: int, fields: list[list[str]]) -> tuple:
     """The FTS row of one text: its id and the stems of title, summary and body."""
-    return (doc_id, *(" ".join(stems) for stems in _field_stems(language, title, summary, body)))
+    return (doc_id, *(" ".join(stems) for stems in fields))
 
 
 def _field_stems(language: str, *fields: str) -> list[list[str]]:
+    """The stems of each of a text's fields (title, summary, body)."""
     return [analyze(field, language) for field in fields]
 
 
@@ -171,7 +172,7 @@ def insert(connection: sqlite3.Connection, documents: Iterable[SearchDocument],
         for language, text in document.texts.items():
             if language in texts:
                 fields = _field_stems(language, text.title, text.summary, text.body)
-                texts[language].append((document.id, *(" ".join(stems) for stems in fields)))
+                texts[language].append(_fts_row(document.id, fields))
                 segment.add(document.id, language, fields)
     connection.executemany(
         "INSERT INTO docs (id, version, slug, language, published_at, content_hash, texts, "
