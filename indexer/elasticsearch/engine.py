@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,14 @@ from dataclasses import replace
 from itertools import islice
 
 import numpy as np
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import (
+    ApiError,
+    ConnectionTimeout,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+    helpers,
+)
 
 from indexer.documents import SearchDocument
 from indexer.elasticsearch import mapping
@@ -60,6 +68,9 @@ KEEP_INDEXES = 2
 # A rebuild's bulk requests also build the vectors' HNSW graph: on a busy node one
 # chunk took over the default 30 s (bench/es_bench.py, load ~20 on 2 cores).
 REBUILD_REQUEST_TIMEOUT = 120.0
+# A search that meets a fail-over (a node leaving while it coordinates or holds the shard
+# copy asked) answers 5xx or loses its connection; asked again, another node answers.
+SEARCH_RETRY_PAUSE = 0.25  # seconds
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
 
@@ -306,11 +317,22 @@ class ElasticsearchEngine(SearchEngine):
     # -- reads ---------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
         """Browse/newest: one request. Relevance: the signals in one _msearch, fused
-        by indexer.fusion, then the page with its highlights."""
-        with self._unavailable_on_failure("search"):
-            result = self._with_index(lambda: self._search(query))
+        by indexer.fusion, then the page with its highlights. A search that fails with
+        Elasticsearch unavailable is asked once more (SEARCH_RETRY_PAUSE)."""
+        try:
+            result = self._search_once(query)
+        except EngineUnavailable as error:
+            if isinstance(error, EngineMisconfigured) or isinstance(error.__cause__, ConnectionTimeout):
+                raise  # a refusal stays one; a timeout retried would double a long wait
+            log.warning("search failed, asking again in %.2f s: %s", SEARCH_RETRY_PAUSE, error)
+            time.sleep(SEARCH_RETRY_PAUSE)
+            result = self._search_once(query)
         self.last_refusal = None
         return result
+
+    def _search_once(self, query: SearchQuery) -> SearchResult:
+        with self._unavailable_on_failure("search"):
+            return self._with_index(lambda: self._search(query))
 
     def _search(self, query: SearchQuery) -> SearchResult:
         wanted = query.offset + query.per_page

@@ -194,3 +194,33 @@ def test_the_indexer_backs_off_while_the_node_answers_503(tmp_path, retry_log):
                 get_engine().drop_all()
                 db.session.remove()
                 app.extensions["search_engine"].close()
+
+
+# -- a search that meets a fail-over -------------------------------------------------
+
+def test_a_search_answered_503_once_is_asked_again_and_found(tmp_path):
+    # What a node leaving the cluster can answer for a moment (tests/elasticsearch/
+    # test_cluster.py meets it for real, rarely); a second failure in a row is a 503.
+    with FaultProxy(elasticsearch_url()) as proxy:
+        app = build_app(make_config(tmp_path, SEARCH_ENGINE="elasticsearch",
+                                    INDEX_AFTER_COMMIT=True, ELASTICSEARCH_URL=proxy.url,
+                                    INDEX_PREFIX=unique_prefix()))
+        with app.app_context():
+            try:
+                published = make_case_study("Hydrogen buses", body="Fuel-cell buses.")
+                get_engine().refresh()
+                client = app.test_client()
+
+                proxy.fail(1, 503, "/_msearch")
+                assert found(client, "buses") == [published.slug]
+                assert [path for _at, path, _status in proxy.injected] == ["/_msearch"]
+
+                proxy.fail(2, 503, "/_msearch")
+                response = client.get("/api/v1/search", query_string={"q": "buses"})
+                assert response.status_code == 503
+                assert UNAVAILABLE in response.get_json()["error"]["message"]
+                assert len(proxy.injected) == 3
+            finally:
+                get_engine().drop_all()
+                db.session.remove()
+                app.extensions["search_engine"].close()
