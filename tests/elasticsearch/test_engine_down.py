@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -169,31 +170,39 @@ def test_the_indexer_backs_off_while_the_index_answers_429(es_app, retry_log):
     assert sorted(found(es_app.test_client(), "depot")) == sorted(cs.slug for cs in published)
 
 
-def test_the_indexer_backs_off_while_the_node_answers_503(tmp_path, retry_log):
+@contextmanager
+def app_behind_proxy(tmp_path, **settings):
+    """(app, proxy): a portal whose Elasticsearch URL is a FaultProxy in front of the real
+    node; inside its app context, its indexes dropped afterwards."""
     with FaultProxy(elasticsearch_url()) as proxy:
         app = build_app(make_config(tmp_path, SEARCH_ENGINE="elasticsearch",
-                                    INDEX_AFTER_COMMIT=False, ELASTICSEARCH_URL=proxy.url,
-                                    INDEX_PREFIX=unique_prefix()))
+                                    ELASTICSEARCH_URL=proxy.url, INDEX_PREFIX=unique_prefix(),
+                                    **settings))
         with app.app_context():
             try:
-                published = make_case_study("Hydrogen buses", body="Fuel-cell buses.")
-                proxy.fail(1000, 503)
-
-                ok, echoed = drain_with_backoff(proxy.clear, retry_log)
-
-                assert ok, echoed
-                assert_backed_off(retry_log, at_least=3)
-                assert "503" in retry_log.messages[0]
-                # The proxy saw the retries spaced out by the growing delays.
-                times = [at for at, _path, _status in proxy.injected]
-                gaps = [later - earlier for earlier, later in zip(times, times[1:])]
-                assert all(gap >= delay * 0.9 for gap, delay in zip(gaps, retry_log.delays))
-                assert outbox_ids() == []
-                assert found(app.test_client(), "buses") == [published.slug]
+                yield app, proxy
             finally:
                 get_engine().drop_all()
                 db.session.remove()
                 app.extensions["search_engine"].close()
+
+
+def test_the_indexer_backs_off_while_the_node_answers_503(tmp_path, retry_log):
+    with app_behind_proxy(tmp_path, INDEX_AFTER_COMMIT=False) as (app, proxy):
+        published = make_case_study("Hydrogen buses", body="Fuel-cell buses.")
+        proxy.fail(1000, 503)
+
+        ok, echoed = drain_with_backoff(proxy.clear, retry_log)
+
+        assert ok, echoed
+        assert_backed_off(retry_log, at_least=3)
+        assert "503" in retry_log.messages[0]
+        # The proxy saw the retries spaced out by the growing delays.
+        times = [at for at, _path, _status in proxy.injected]
+        gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+        assert all(gap >= delay * 0.9 for gap, delay in zip(gaps, retry_log.delays))
+        assert outbox_ids() == []
+        assert found(app.test_client(), "buses") == [published.slug]
 
 
 # -- a search that meets a fail-over -------------------------------------------------
@@ -201,26 +210,17 @@ def test_the_indexer_backs_off_while_the_node_answers_503(tmp_path, retry_log):
 def test_a_search_answered_503_once_is_asked_again_and_found(tmp_path):
     # What a node leaving the cluster can answer for a moment (tests/elasticsearch/
     # test_cluster.py meets it for real, rarely); a second failure in a row is a 503.
-    with FaultProxy(elasticsearch_url()) as proxy:
-        app = build_app(make_config(tmp_path, SEARCH_ENGINE="elasticsearch",
-                                    INDEX_AFTER_COMMIT=True, ELASTICSEARCH_URL=proxy.url,
-                                    INDEX_PREFIX=unique_prefix()))
-        with app.app_context():
-            try:
-                published = make_case_study("Hydrogen buses", body="Fuel-cell buses.")
-                get_engine().refresh()
-                client = app.test_client()
+    with app_behind_proxy(tmp_path, INDEX_AFTER_COMMIT=True) as (app, proxy):
+        published = make_case_study("Hydrogen buses", body="Fuel-cell buses.")
+        get_engine().refresh()
+        client = app.test_client()
 
-                proxy.fail(1, 503, "/_msearch")
-                assert found(client, "buses") == [published.slug]
-                assert [path for _at, path, _status in proxy.injected] == ["/_msearch"]
+        proxy.fail(1, 503, "/_msearch")
+        assert found(client, "buses") == [published.slug]
+        assert [path for _at, path, _status in proxy.injected] == ["/_msearch"]
 
-                proxy.fail(2, 503, "/_msearch")
-                response = client.get("/api/v1/search", query_string={"q": "buses"})
-                assert response.status_code == 503
-                assert UNAVAILABLE in response.get_json()["error"]["message"]
-                assert len(proxy.injected) == 3
-            finally:
-                get_engine().drop_all()
-                db.session.remove()
-                app.extensions["search_engine"].close()
+        proxy.fail(2, 503, "/_msearch")
+        response = client.get("/api/v1/search", query_string={"q": "buses"})
+        assert response.status_code == 503
+        assert UNAVAILABLE in response.get_json()["error"]["message"]
+        assert len(proxy.injected) == 3
