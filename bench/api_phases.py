@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import corpus  # noqa: E402
-from bench.common import load, machine, percentiles  # noqa: E402
+from bench.common import load, machine, percentiles, timed  # noqa: E402
 
 
 def timing(owner, name: str, label: str, samples: dict[str, list[float]]) -> None:
@@ -31,14 +30,12 @@ def timing(owner, name: str, label: str, samples: dict[str, list[float]]) -> Non
     original = getattr(owner, name)
 
     @functools.wraps(original)
-    def timed(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            samples[label].append((time.perf_counter() - started) * 1000.0)
+    def wrapper(*args, **kwargs):
+        elapsed, _cpu, result = timed(original, *args, **kwargs)
+        samples[label].append(elapsed)
+        return result
 
-    setattr(owner, name, timed)
+    setattr(owner, name, wrapper)
 
 
 def main() -> None:
@@ -76,9 +73,9 @@ def main() -> None:
     for _ in range(args.rounds):
         for query_string in params:
             clear_query_cache()
-            started = time.perf_counter()
-            response = client.get("/api/v1/search", query_string=query_string)
-            samples["request"].append((time.perf_counter() - started) * 1000.0)
+            elapsed, _cpu, response = timed(client.get, "/api/v1/search",
+                                            query_string=query_string)
+            samples["request"].append(elapsed)
             assert response.status_code == 200, response.get_data(as_text=True)[:300]
 
     print(", ".join(f"{key}: {value}" for key, value in machine().items()))
