@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -9,6 +10,7 @@ import pytest
 
 from cityexchange import create_app
 from cityexchange.extensions import db
+from cityexchange.search_engine import get_engine
 
 ES_URL_VARIABLE = "CITYEX_TEST_ELASTICSEARCH_URL"
 
@@ -64,6 +66,35 @@ def build_app(config: dict):
     with app.app_context():
         db.create_all()
     return app
+
+
+@contextlib.contextmanager
+def app_dropping_indexes(app):
+    """Inside `app`'s context; on leaving it, every Elasticsearch index under the app's
+    test prefix is dropped (the embedded index lives in tmp_path), the session removed
+    and the engine closed."""
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            try:
+                engine = get_engine()
+                if hasattr(engine, "drop_all"):
+                    engine.drop_all()
+            finally:
+                db.session.remove()
+                app.extensions["search_engine"].close()
+
+
+@pytest.fixture(params=[
+    pytest.param("embedded", id="embedded"),
+    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
+])
+def engine_client(request, tmp_path):
+    """A client of the portal on each engine in turn."""
+    app = build_app(make_config(tmp_path, engine=request.param))
+    with app_dropping_indexes(app):
+        yield app.test_client()
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ from sqlalchemy import select
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy, City, ContactPerson
 from cityexchange.schemas import ContactInputSchema
-from cityexchange.search_engine import get_engine
 from cityexchange.services import network
 from cityexchange.services.importer import import_lines
-from tests.conftest import build_app, make_config
 from tests.factories import make_case_study, make_city, make_partnership
 
 DORTMUND_LEGACY = ("For more than a century Dortmund lived from deep coal mines, blast furnaces "
@@ -377,22 +375,6 @@ def test_import_takes_the_optional_outcome_keys(app, client):
         "co2_reduction_t_per_year": 780.0, "people_reached": 5000}
     plain = client.get("/api/v1/case-studies/essen-plain").get_json()
     assert (plain["project_status"], plain["funding_programme"]) == (None, "")
-
-
-@pytest.fixture(params=[
-    pytest.param("embedded", id="embedded"),
-    # The mapping must declare the new facet fields (dynamic: strict).
-    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
-])
-def engine_client(request, tmp_path):
-    app = build_app(make_config(tmp_path, engine=request.param))
-    with app.app_context():
-        yield app.test_client()
-        db.session.remove()
-        engine = get_engine()
-        if hasattr(engine, "drop_all"):  # Elasticsearch: every index under the test prefix
-            engine.drop_all()
-        app.extensions["search_engine"].close()
 
 
 @pytest.fixture

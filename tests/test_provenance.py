@@ -12,11 +12,9 @@ from sqlalchemy import select
 from cityexchange.extensions import db
 from cityexchange.models import CaseStudy
 from cityexchange.schemas import CaseStudyInputSchema
-from cityexchange.search_engine import get_engine
 from cityexchange.services import api_tokens
 from cityexchange.services import case_studies as service
 from cityexchange.services.importer import import_lines
-from tests.conftest import build_app, make_config
 from tests.factories import make_city, make_user
 
 GERMAN = {"title": "Wasserstoffbusse für die Flotte", "language": "de",
@@ -141,21 +139,6 @@ def test_the_import_format_carries_provenance(app):
     case_study = db.session.scalar(select(CaseStudy).where(CaseStudy.slug == "h2-depot"))
     [translation] = case_study.translations
     assert (translation.translator, translation.source_revision) == ("Maria Rossi", 1)
-
-
-@pytest.fixture(params=[
-    pytest.param("embedded", id="embedded"),
-    pytest.param("elasticsearch", id="elasticsearch", marks=pytest.mark.elasticsearch),
-])
-def engine_client(request, tmp_path):
-    app = build_app(make_config(tmp_path, engine=request.param))
-    with app.app_context():
-        yield app.test_client()
-        db.session.remove()
-        engine = get_engine()
-        if hasattr(engine, "drop_all"):
-            engine.drop_all()
-        app.extensions["search_engine"].close()
 
 
 def test_search_filters_human_translated_case_studies(engine_client):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cityexchange.extensions import db
-from cityexchange.search_engine import get_engine
 from cityexchange.services.related import similar_case_studies
-from tests.conftest import build_app, make_config
+from tests.conftest import app_dropping_indexes, build_app, make_config
 from tests.elasticsearch.conftest import closed_port
 from tests.factories import make_case_study
 
@@ -17,12 +16,8 @@ ENGINES = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticse
 @pytest.fixture(params=ENGINES)
 def engine_app(request, tmp_path):
     app = build_app(make_config(tmp_path, request.param))
-    with app.app_context():
+    with app_dropping_indexes(app):
         yield app
-        if request.param == "elasticsearch":
-            get_engine().drop_all()
-        db.session.remove()
-        app.extensions["search_engine"].close()
 
 
 def hydrogen_network():

@@ -12,10 +12,15 @@ from datetime import datetime, timedelta
 import pytest
 
 from cityexchange.extensions import db
-from cityexchange.search_engine import get_engine
 from indexer import LanguageText, SearchDocument
 from indexer.elasticsearch.engine import ElasticsearchEngine
-from tests.conftest import build_app, elasticsearch_url, make_config, unique_prefix
+from tests.conftest import (
+    app_dropping_indexes,
+    build_app,
+    elasticsearch_url,
+    make_config,
+    unique_prefix,
+)
 
 BASE_TIME = datetime(2024, 1, 1, 12, 0, 0)
 
@@ -44,21 +49,12 @@ def engine():
     engine.close()
 
 
-def _app_context(app):
-    with app.app_context():
-        yield app
-        try:
-            get_engine().drop_all()
-        finally:
-            db.session.remove()
-            app.extensions["search_engine"].close()
-
-
 @pytest.fixture
 def es_app(tmp_path):
     """The portal on the real node, as deployed: only the indexer drains the outbox."""
     app = build_app(make_config(tmp_path, "elasticsearch", INDEX_AFTER_COMMIT=False))
-    yield from _app_context(app)
+    with app_dropping_indexes(app):
+        yield app
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from cityexchange.models import OutboxEntry
 from cityexchange.search_engine import get_engine
 from cityexchange.services.indexing import drain_outbox
 from indexer import EngineUnavailable
-from tests.conftest import build_app, make_config
+from tests.conftest import app_dropping_indexes, build_app, make_config
 from tests.factories import make_case_study
 
 # Starting three JVMs is most of the time (3.5 to 5 minutes measured on a 2-core machine at
@@ -74,13 +74,8 @@ def cluster_app(cluster, tmp_path):
     _, urls = cluster
     app = build_app(make_config(tmp_path, "elasticsearch", INDEX_AFTER_COMMIT=False,
                                 ELASTICSEARCH_URL=",".join(urls)))
-    with app.app_context():
+    with app_dropping_indexes(app):
         yield app
-        try:
-            get_engine().drop_all()
-        finally:
-            db.session.remove()
-            app.extensions["search_engine"].close()
 
 
 def cluster_status(client) -> str:

@@ -14,6 +14,7 @@ from cityexchange.models import OutboxEntry
 from cityexchange.search_engine import get_engine
 from cityexchange.services.indexing import run_indexer
 from tests.conftest import (
+    app_dropping_indexes,
     assert_health_names_search_engine_down,
     build_app,
     elasticsearch_url,
@@ -178,13 +179,8 @@ def app_behind_proxy(tmp_path, **settings):
         app = build_app(make_config(tmp_path, SEARCH_ENGINE="elasticsearch",
                                     ELASTICSEARCH_URL=proxy.url, INDEX_PREFIX=unique_prefix(),
                                     **settings))
-        with app.app_context():
-            try:
-                yield app, proxy
-            finally:
-                get_engine().drop_all()
-                db.session.remove()
-                app.extensions["search_engine"].close()
+        with app_dropping_indexes(app):
+            yield app, proxy
 
 
 def test_the_indexer_backs_off_while_the_node_answers_503(tmp_path, retry_log):

@@ -16,8 +16,7 @@ from cityexchange.models import CaseStudy, OutboxEntry
 from cityexchange.search_engine import get_engine
 from indexer.elasticsearch import mapping
 from indexer.elasticsearch.engine import OUT_OF_DATE
-from tests.conftest import build_app, make_config
-from tests.elasticsearch.conftest import _app_context
+from tests.conftest import app_dropping_indexes, build_app, make_config
 from tests.factories import make_case_study
 
 pytestmark = pytest.mark.elasticsearch
@@ -131,7 +130,8 @@ def misconfigured_app(tmp_path, monkeypatch):
     broken["settings"]["analysis"]["filter"]["cityex_pl_stem"] = {"type": "no_such_stemmer"}
     monkeypatch.setattr(mapping, "load_mapping", lambda version=1: broken)
     app = build_app(make_config(tmp_path, "elasticsearch", INDEX_AFTER_COMMIT=False))
-    yield from _app_context(app)
+    with app_dropping_indexes(app):
+        yield app
 
 
 def test_an_index_with_a_missing_analyzer_answers_503_never_500(misconfigured_app):
