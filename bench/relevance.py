@@ -5,7 +5,11 @@ through the portal's own code path (cityexchange.services.crosslang.search:
 thesaurus expansion, typo retry), as the search page and the API run it.
 
     .venv/bin/python bench/relevance.py [--engine embedded|elasticsearch|both]
-                                        [--es-url URL] [--verbose]
+                                        [--es-url URL] [--verbose] [--typed HOW]
+
+`--typed` runs the queries as others might type them (a capital first letter, in
+capitals, in quotes, without accents): the judgments stay, so a figure that moves
+says how much the way a query is typed counts.
 
 Method (docs/relevance.md): graded judgments 1-3, unlisted documents count 0;
 gain 2^grade - 1, discount log2(rank + 1); the ideal ranking sorts every
@@ -22,6 +26,7 @@ import math
 import os
 import sys
 import tempfile
+import unicodedata
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -111,6 +116,25 @@ def load_queries(directory: Path = COLLECTION) -> list[Query]:
     return [Query(q["id"], q["text"], q["language"], q["kind"], q["judgments"],
                   tuple(q.get("tags", ())))
             for q in data["queries"]]
+
+
+# Ways of typing a query other than the collection's own (lower case but where the
+# language capitalises, with accents): how a query was typed should not move it.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss"})
+TYPINGS = {
+    "as-written": lambda text: text,
+    "capital-first": lambda text: text[:1].upper() + text[1:],
+    "capitals": str.upper,
+    "quoted": lambda text: f'"{text}"',
+    "no-accents": lambda text: "".join(
+        ch for ch in unicodedata.normalize("NFD", text.translate(_UNDECOMPOSED))
+        if not unicodedata.combining(ch)),
+}
+
+
+def typed(queries: list[Query], how: str) -> list[Query]:
+    """The queries typed `how` (a key of TYPINGS)."""
+    return [replace(query, text=TYPINGS[how](query.text)) for query in queries]
 
 
 def _texts(item: dict) -> dict[str, LanguageText]:
@@ -228,8 +252,8 @@ def open_engine(name: str, workdir: Path, es_url: str | None):
                          prefix=f"cityex-eval-{uuid.uuid4().hex[:8]}-")
 
 
-def run_engine(name: str, es_url: str | None = None,
-               thesaurus: Thesaurus | None = None, embedder=None) -> list[Outcome]:
+def run_engine(name: str, es_url: str | None = None, thesaurus: Thesaurus | None = None,
+               embedder=None, typing: str = "as-written") -> list[Outcome]:
     """Index the collection into a fresh index of `name`, run every query, drop the index."""
     thesaurus = thesaurus or Thesaurus.load(THESAURUS_PATH)
     corpus = documents(load_corpus(), thesaurus, embedder)
@@ -238,8 +262,8 @@ def run_engine(name: str, es_url: str | None = None,
         try:
             engine.rebuild(corpus)
             engine.refresh()
-            return evaluate(engine, load_queries(), {d.id: d.slug for d in corpus}, thesaurus,
-                            embedder, WORKERS[name])
+            return evaluate(engine, typed(load_queries(), typing), {d.id: d.slug for d in corpus},
+                            thesaurus, embedder, WORKERS[name])
         finally:
             if hasattr(engine, "drop_all"):
                 engine.drop_all()
@@ -326,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true",
                         help="print the cosine points of indexer/fusion.py for the embedder "
                              "(percentiles on the dev half) instead of evaluating")
+    parser.add_argument("--typed", choices=TYPINGS, default="as-written",
+                        help="run the queries typed another way (the judgments stay)")
     args = parser.parse_args(argv)
     names = ENGINES if args.engine == "both" else (args.engine,)
     thesaurus = Thesaurus.load(THESAURUS_PATH)
@@ -336,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         for constant, value in calibration(embedder, thesaurus).items():
             print(f"{constant} = {value:.2f}")
         return 0
-    results = {name: run_engine(name, args.es_url, thesaurus, embedder) for name in names}
+    results = {name: run_engine(name, args.es_url, thesaurus, embedder, args.typed)
+               for name in names}
     for name, outcomes in results.items():
         print_report(name, outcomes, args.verbose)
     if len(results) == 2:
