@@ -147,13 +147,22 @@ def compound_dictionary(language: str) -> frozenset[str]:
     if path.exists():
         lines = path.read_text(encoding="utf-8").splitlines()
         words.update(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-    if THESAURUS_PATH.exists():
-        data = json.loads(THESAURUS_PATH.read_text(encoding="utf-8"))
-        for concept in data["concepts"]:
-            labels = concept["labels"].get(language, {})
-            for label in [labels.get("pref", ""), *labels.get("alt", [])]:
-                words.update(w for w in _WORD.findall(label.casefold()) if w.isalpha())
+    words.update(label_words(language))
     return frozenset(w.casefold() for w in words if MIN_SUBWORD <= len(w) <= MAX_SUBWORD)
+
+
+def label_words(language: str) -> set[str]:
+    """The lower-cased words of the thesaurus's labels in `language` (the file itself:
+    analysis comes before a Thesaurus is loaded)."""
+    if not THESAURUS_PATH.exists():
+        return set()
+    data = json.loads(THESAURUS_PATH.read_text(encoding="utf-8"))
+    words = set()
+    for concept in data["concepts"]:
+        labels = concept["labels"].get(language, {})
+        for label in [labels.get("pref", ""), *labels.get("alt", [])]:
+            words.update(w for w in _WORD.findall(label.casefold()) if w.isalpha())
+    return words
 
 
 def subwords(token: str, dictionary: frozenset[str]) -> list[str]:

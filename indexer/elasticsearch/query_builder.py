@@ -24,6 +24,7 @@ from indexer.analysis import LANGUAGES, analyze_words, tokenize
 from indexer.elasticsearch.mapping import all_text_fields, language_fields
 from indexer.embedding import from_bytes
 from indexer.query import Expansion, SearchQuery
+from indexer.spelling import with_accents
 
 FRAGMENT_SIZE = 160
 # kNN candidates per shard: k is small, so this keeps the HNSW search close to exact.
@@ -40,13 +41,16 @@ REQUESTED_FRAGMENTS = 5
 def _word_clauses(query: SearchQuery) -> list[dict]:
     """Per language with words: BM25 over its fields as one field (combined_fields, as
     FTS5 scores a row), with minimum_should_match counted as the embedded engine does."""
-    words = fusion.query_words(query.text)
-    # The text as typed unless it is longer than the words lexical matching uses.
-    text = query.text if len(tokenize(query.text)) <= fusion.MAX_WORDS else " ".join(words)
     clauses = []
     for language in LANGUAGES:
+        # Words typed without their accents spelt as the language spells them, as the
+        # embedded engine reads them (indexer.spelling.with_accents).
+        spelt = with_accents(query.text, language)
+        words = fusion.query_words(spelt)
         if not any(analyze_words(words, language)):
             continue
+        # The text as typed unless it is longer than the words lexical matching uses.
+        text = spelt if len(tokenize(spelt)) <= fusion.MAX_WORDS else " ".join(words)
         # No edit-distance fuzziness: typos are corrected before the search
         # (crosslang), for both engines alike, so both count the same hits.
         clauses.append({"combined_fields": {"query": text, "fields": language_fields(language),

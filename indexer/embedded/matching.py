@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from indexer.analysis import LANGUAGES, analyze, analyze_words
 from indexer.fusion import combinations, minimum_should_match, query_words
 from indexer.query import SearchQuery
+from indexer.spelling import with_accents
 
 MAX_QUERY_TERMS = 32
 
@@ -63,8 +64,9 @@ def literal_expression(clauses: list[str]) -> str:
 def subqueries(query: SearchQuery) -> list[Subquery]:
     """Literal words in every language (each with its own stemming), then expansions."""
     found = []
-    words = query_words(query.text)
     for language in LANGUAGES:
+        # Words typed without their accents are read as the language spells them.
+        words = query_words(with_accents(query.text, language))
         analysed = [stems for stems in analyze_words(words, language) if stems]
         by_clause = {word_clause(stems): tuple(dict.fromkeys(stems)) for stems in analysed}
         clauses = list(by_clause)

@@ -99,6 +99,17 @@ def test_umlauts_and_accents_match_either_way(engine):
     assert ids(search(engine, "strategie")) == [2]
 
 
+def test_a_word_typed_without_its_accents_matches_as_its_language_spells_it(engine):
+    # The Spanish and Italian stemmers read accents ("sequía" -> "sequ", "sequia" ->
+    # "sequi"): each language's words clause spells the query as that language does.
+    index(engine, doc(1, "Plan contra la sequía", body="Ahorro de agua.", language="es"),
+          doc(2, "Siccità in città", body="Risparmio idrico.", language="it"),
+          doc(3, "Agua potable", language="es"))
+    assert ids(search(engine, "sequia")) == [1]
+    assert ids(search(engine, "siccita")) == [2]
+    assert ids(search(engine, "citta")) == [2]
+
+
 def test_a_translation_is_searchable_and_reported(engine):
     index(engine, doc(1, "Autobusy wodorowe", body="Zajezdnia autobusowa.", language="pl",
                       translations={"en": {"title": "Hydrogen buses",

