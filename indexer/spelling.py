@@ -208,10 +208,10 @@ def with_accents(text: str, language: str) -> str:
     on a keyboard without them missed what the case studies, written with them, say. A
     word that the language most often writes as typed ("des", "economia" in Italian) and
     a word with an accent of its own are kept; so are the spacing and the marks."""
-    spellings = _accented_spellings(language)
-    if not any(word in spellings for word in _WORD.findall(text.casefold())):
+    spelt = _accented_spellings(language).of(_WORD.findall(text.casefold()))
+    if not spelt:
         return text
-    return _WORD.sub(lambda match: _respelt(match.group(0), spellings), text)
+    return _WORD.sub(lambda match: _respelt(match.group(0), spelt), text)
 
 
 def typed_without_accents(word: str) -> bool:
@@ -229,16 +229,46 @@ def _respelt(word: str, spellings: dict[str, str]) -> str:
     return spelt[:1].upper() + spelt[1:] if word[:1].isupper() else spelt
 
 
+class Spellings:
+    """Folded word -> spelling, kept compact: the folded words' sorted hashes and the
+    spellings in one string (~0.9 MB for the seven languages, where a dict took ~5 MB
+    per process). Python's own str hash: the table lives in one process, and two of
+    its 31,000 words share a hash with odds of ~1e-10."""
+
+    def __init__(self, spellings: dict[str, str]):
+        keyed = sorted((hash(folded), spelt) for folded, spelt in spellings.items())
+        self._hashes = np.fromiter((key for key, _ in keyed), dtype=np.int64, count=len(keyed))
+        self._text = "".join(spelt for _, spelt in keyed)
+        self._ends = np.cumsum([len(spelt) for _, spelt in keyed], dtype=np.int64)
+
+    def of(self, words: list[str]) -> dict[str, str]:
+        """The spellings of those of `words` (lower-cased) that have one: one look-up in
+        the sorted hashes for all of them."""
+        if not words or not len(self._hashes):
+            return {}
+        keys = np.fromiter((hash(word) for word in words), dtype=np.int64, count=len(words))
+        at = np.minimum(np.searchsorted(self._hashes, keys), len(self._hashes) - 1)
+        found = {}
+        for word, index, hit in zip(words, at.tolist(), (self._hashes[at] == keys).tolist()):
+            if hit:
+                start = int(self._ends[index - 1]) if index else 0
+                found[word] = self._text[start:int(self._ends[index])]
+        return found
+
+    def __contains__(self, word: str) -> bool:
+        return bool(self.of([word]))
+
+
 @functools.lru_cache(maxsize=None)
-def _accented_spellings(language: str) -> dict[str, str]:
+def _accented_spellings(language: str) -> Spellings:
     """Folded word -> the accented spelling `language` uses most, for the words whose most
     frequent spelling has accents: from wordfreq's "small" list (frequency order, so the
     first spelling of a folding is the most used one), then the thesaurus's label words
-    for the foldings the list lacks ("węglowa", "wodorowe"). Built on first use, ~0.1 s a
-    language; ~32,000 words in all (~5 MB). The "large" lists would also know rarer words
-    but take 11 s and 50 MB."""
+    for the foldings the list lacks ("węglowa"). Built on first use, ~0.1 s a language,
+    ~31,000 words in all. The "large" lists would also know rarer words ("śmieciarki")
+    but take 11 s and 50 MB to read."""
     if language not in LANGUAGES:
-        return {}
+        return Spellings({})
     most_used: dict[str, str | None] = {}
     for word in _listed_words(language):
         if word.isascii():
@@ -247,7 +277,11 @@ def _accented_spellings(language: str) -> dict[str, str]:
             most_used.setdefault(fold(word), word)
     for word in label_words(language):
         most_used.setdefault(fold(word), word if not word.isascii() else None)
-    return {folded: word for folded, word in most_used.items() if word and folded.isascii()}
+    spellings = Spellings({folded: word for folded, word in most_used.items()
+                           if word and folded.isascii()})
+    del most_used
+    _trim_heap()
+    return spellings
 
 
 def suspects(text: str, speller: Speller, prefer: str | None = None) -> dict[str, str]:
