@@ -200,7 +200,9 @@ _WORDFREQ_DATA = Path(importlib.util.find_spec("wordfreq").submodule_search_loca
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-@functools.lru_cache(maxsize=4096)  # one query asks for each language twice or more
+# One search asks for each language two or three times (words, concepts); few entries,
+# as a query may be 1,000 characters long.
+@functools.lru_cache(maxsize=256)
 def with_accents(text: str, language: str) -> str:
     """`text` with each word typed without its accents spelt as `language` spells it most
     often: "sequia" -> "sequía" (es), "sciekow" -> "ścieków" (pl). The stemmers and the
