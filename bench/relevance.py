@@ -8,8 +8,8 @@ thesaurus expansion, typo retry), as the search page and the API run it.
                                         [--es-url URL] [--verbose] [--typed HOW]
 
 `--typed` runs the queries as others might type them (a capital first letter, in
-capitals, in quotes, without accents): the judgments stay, so a figure that moves
-says how much the way a query is typed counts.
+capitals, in quotes, without accents, ending "in cities"): the judgments stay, so a
+figure that moves says how much the way a query is typed counts.
 
 Method (docs/relevance.md): graded judgments 1-3, unlisted documents count 0;
 gain 2^grade - 1, discount log2(rank + 1); the ideal ranking sorts every
@@ -121,20 +121,25 @@ def load_queries(directory: Path = COLLECTION) -> list[Query]:
 # Ways of typing a query other than the collection's own (lower case but where the
 # language capitalises, with accents): how a query was typed should not move it.
 _UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss"})
+# "in-cities" adds a phrase every query of this portal could end with: a word the
+# whole collection is about must not move a ranking much.
+IN_CITIES = {"en": "in cities", "de": "in Städten", "fr": "dans les villes", "nl": "in steden",
+             "pl": "w miastach", "es": "en ciudades", "it": "nelle città"}
 TYPINGS = {
-    "as-written": lambda text: text,
-    "capital-first": lambda text: text[:1].upper() + text[1:],
-    "capitals": str.upper,
-    "quoted": lambda text: f'"{text}"',
-    "no-accents": lambda text: "".join(
+    "as-written": lambda text, language: text,
+    "capital-first": lambda text, language: text[:1].upper() + text[1:],
+    "capitals": lambda text, language: text.upper(),
+    "quoted": lambda text, language: f'"{text}"',
+    "no-accents": lambda text, language: "".join(
         ch for ch in unicodedata.normalize("NFD", text.translate(_UNDECOMPOSED))
         if not unicodedata.combining(ch)),
+    "in-cities": lambda text, language: f"{text} {IN_CITIES[language]}",
 }
 
 
 def typed(queries: list[Query], how: str) -> list[Query]:
     """The queries typed `how` (a key of TYPINGS)."""
-    return [replace(query, text=TYPINGS[how](query.text)) for query in queries]
+    return [replace(query, text=TYPINGS[how](query.text, query.language)) for query in queries]
 
 
 def _texts(item: dict) -> dict[str, LanguageText]:

@@ -8,13 +8,12 @@ a document using the searcher's own words ranks first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from indexer.analysis import LANGUAGES, analyze, stopwords, tokenize
+from indexer.analysis import LANGUAGES, analyze
 from indexer.query import Expansion
 from indexer.spelling import with_accents
-from indexer.thesaurus import LabelSpan, Thesaurus
+from indexer.thesaurus import Thesaurus
 
 PREF_BOOST = 0.6
 ALT_BOOST = 0.4
@@ -30,14 +29,7 @@ class Expanded:
 
 
 def recognise(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[str]:
-    """Concept ids named in `text`, whichever supported language it is written in."""
-    return list(dict.fromkeys(span.concept for span in recognised(text, thesaurus, languages)))
-
-
-def recognised(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[LabelSpan]:
-    """The labels named in `text`, in any supported language, with the words they cover
-    (numbered as `tokenize` numbers them), in text order. Words typed without their
-    accents count (spelling.with_accents).
+    """Concept ids named in `text`, whichever supported language it is written in.
 
     A label read in one language that lies inside a longer label read in another
     is dropped: "orti urbani" is urban gardening (it), not urban development
@@ -49,25 +41,7 @@ def recognised(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[Lab
         other.start <= span.start and span.end <= other.end
         and other.end - other.start > span.end - span.start for other in spans)]
     kept.sort(key=lambda span: (span.start, -span.end))
-    return kept
-
-
-def concept_share(text: str, spans: list[LabelSpan], ignore: Iterable[str] = ()) -> float:
-    """The part of the query's words that its concepts' labels cover, function words
-    of every language and the words in `ignore` (lower-cased) left out: 1 for
-    "Kohleausstieg", 2/3 for "hydrogène vert pour l'industrie" (the label "hydrogène
-    vert"; "industrie" is not covered). 1 when there is nothing to cover."""
-    ignored = set(ignore)
-    content = {number for number, word in enumerate(tokenize(text))
-               if word not in _FUNCTION_WORDS and word not in ignored}
-    if not content or not spans:
-        return 1.0
-    covered = {number for span in spans for number in range(span.start, span.end)}
-    return len(covered & content) / len(content)
-
-
-# A word no concept is expected to name ("pour", "voor", "of"), in any of the languages.
-_FUNCTION_WORDS = frozenset().union(*(stopwords(language) for language in LANGUAGES))
+    return list(dict.fromkeys(span.concept for span in kept))
 
 
 def expand(text: str, thesaurus: Thesaurus) -> Expanded:

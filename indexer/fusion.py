@@ -29,15 +29,11 @@ They are fused by a convex combination of normalised scores (Bruch et al. 2023,
 at WINDOW:
 
     score(d) = WEIGHTS["words"]   * bm25(d) / best bm25 of the query
-             + WEIGHTS["concept"] * share * concepts(d) / best concepts of the query
+             + WEIGHTS["concept"] * concepts(d) / best concepts of the query
              + WEIGHTS["meaning"] * (cosine(d) - MEANING_ZERO) / (MEANING_ONE - MEANING_ZERO)
              + WEIGHTS["feedback"] * min(1, (cosine(d, best) - FEEDBACK_ZERO)
                                             / (FEEDBACK_ONE - FEEDBACK_ZERO))
 
-`share` is the part of the query's words that its concepts' labels cover
-(SearchQuery.concept_share): a concept that names one word of three ("Wasserstoff"
-in "Wasserstoff für kommunale Fahrzeuge") is a third of what the query asks, and
-every hydrogen case study sharing its full weight ranked the buses with the fleets.
 A signal that did not find d adds nothing. Unlike rank fusion, how much better
 one document is than the next counts: a case study the query's concept tags
 and whose meaning is close ranks above one that shares a word of the query,
@@ -134,23 +130,20 @@ class Fused:
     reasons: tuple[str, ...]
 
 
-def fuse(ranked: dict[str, Sequence[tuple[int, float]]],
-         concept_share: float = 1.0) -> list[Fused]:
+def fuse(ranked: dict[str, Sequence[tuple[int, float]]]) -> list[Fused]:
     """The convex combination of the signals' normalised scores (see the module's
     docstring) over their ranked (id, score) lists, each best first (each engine sorts
-    them by score, then newest; meaning's scores are cosines). The concept signal
-    weighs WEIGHTS["concept"] times `concept_share` (SearchQuery.concept_share).
+    them by score, then newest; meaning's scores are cosines).
 
     Equal scores keep the order of the first signal that listed the document.
     """
-    weights = {**WEIGHTS, "concept": WEIGHTS["concept"] * concept_share}
     scores: dict[int, float] = {}
     reasons: dict[int, list[str]] = {}
     for signal in SIGNALS:
         found = list(ranked.get(signal, ()))[:WINDOW]
         reason = REASONS.get(signal, signal)
         for doc_id, score in zip((doc_id for doc_id, _ in found), normalised(signal, found)):
-            scores[doc_id] = scores.get(doc_id, 0.0) + weights[signal] * score
+            scores[doc_id] = scores.get(doc_id, 0.0) + WEIGHTS[signal] * score
             if reason not in reasons.setdefault(doc_id, []):
                 reasons[doc_id].append(reason)
     order = sorted(scores, key=lambda doc_id: -scores[doc_id])

@@ -68,9 +68,6 @@ class SearchQuery:
     concepts: tuple[str, ...] = ()
     # Concepts narrower than those, weighted fusion.NARROWER_WEIGHT.
     narrower_concepts: tuple[str, ...] = ()
-    # The part of the query's words the concepts' labels cover (0-1): the concept
-    # signal weighs that much of its weight (indexer.fusion).
-    concept_share: float = 1.0
     # The query's embedding (indexer/embedding.py, little-endian float32), for the
     # meaning signal; None: words and concepts only.
     vector: bytes | None = field(default=None, repr=False)

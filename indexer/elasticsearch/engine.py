@@ -349,7 +349,7 @@ class ElasticsearchEngine(SearchEngine):
             responses = self._msearch(bodies)
             windows = {name: ranked(response, vector=name == "meaning")
                        for name, response in responses.items() if name != "count"}
-            fused = fusion.fuse(windows, query.concept_share)
+            fused = fusion.fuse(windows)
             feedback = None
             if with_vector:
                 feedback = self._feedback_vector(fused, vectors_of(responses["meaning"]))
@@ -359,7 +359,7 @@ class ElasticsearchEngine(SearchEngine):
                 responses = self._msearch(second)
                 if feedback is not None:
                     windows["feedback"] = ranked(responses["feedback"], vector=True)
-                    fused = fusion.fuse(windows, query.concept_share)
+                    fused = fusion.fuse(windows)
             count = responses["count"]
             order = [item.id for item in fused]
             scores = {item.id: item.score for item in fused}

@@ -78,12 +78,11 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
         fused = feedback = None
         if windows is not None:
             windows["meaning"] = list(neighbours.items())
-            fused = fusion.fuse(windows, query.concept_share)
+            fused = fusion.fuse(windows)
             if vector is not None:
                 feedback = _neighbours(snapshot, _feedback_vector(snapshot, fused), inside,
                                        fusion.FEEDBACK_FLOOR, fusion.FEEDBACK_NEIGHBOURS)
-                fused = fusion.fuse({**windows, "feedback": list(feedback.items())},
-                                    query.concept_share)
+                fused = fusion.fuse({**windows, "feedback": list(feedback.items())})
         matched = (bitsets.from_array(words[0]) | concept_bits
                    | bitsets.from_ids(neighbours) | bitsets.from_ids(feedback or ())
                    ) & snapshot.all_docs
@@ -316,7 +315,7 @@ def _ahead(connection: sqlite3.Connection, query: SearchQuery, windows: dict,
     meaning signal can only add documents to it, so most of them stay on the page, whose
     snippets (the largest part of a search after the model) then cost nothing more. The
     same calls as _hits: the same snippets."""
-    likely = [item.id for item in fusion.fuse(windows, query.concept_share)][query.offset:
+    likely = [item.id for item in fusion.fuse(windows)][query.offset:
                                                          query.offset + query.per_page]
     stems = matching.highlight_stems([part for part, _found in parts])
     return {doc_id: (row, _highlights(row, _matched_languages(doc_id, parts), stems))

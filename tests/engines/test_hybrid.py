@@ -69,16 +69,6 @@ def test_a_concept_the_title_names_counts_more_than_one_the_body_mentions(engine
     assert scores[1] == pytest.approx(fusion.BODY_ONLY_SHARE * scores[0], rel=1e-6)
 
 
-def test_a_concept_naming_part_of_the_query_weighs_that_part(engine):
-    index(engine, doc(1, "Fuel cell fleet", topics=("hydrogen",), central_topics=("hydrogen",)))
-    whole = engine.search(SearchQuery(text="Wasserstoff", concepts=("hydrogen",)))
-    # "Wasserstoff Industrie": the concept names one word of two.
-    half = engine.search(SearchQuery(text="Wasserstoff Industrie", concepts=("hydrogen",),
-                                     concept_share=0.5))
-    assert ids(whole) == ids(half) == [1]
-    assert half.hits[0].score == pytest.approx(whole.hits[0].score / 2, rel=1e-6)
-
-
 def test_meaning_finds_neighbours_above_the_floor_within_the_filters(engine):
     near, far = unit(1.0, 0.2), unit(0.0, 1.0)
     index(engine,

@@ -50,27 +50,6 @@ def test_the_query_is_its_literal_text_and_its_concepts_as_one_clause(thesaurus)
     assert explanation.concepts[0].label == "Wasserstoff"
 
 
-@pytest.mark.parametrize("text, share", [
-    ("Kohleausstieg", 1.0),
-    ("Kohleausstieg Strukturwandel", 1.0),                 # two concepts, both words
-    ("Wasserstoff Busse", 0.5),
-    ("hydrogène vert pour l'industrie", 2 / 3),            # "pour", "l": function words
-    ("waterstof voor gemeentelijk wagenpark", 1 / 3),
-    ("library as a third place", 1.0),                     # no concept: nothing to weigh
-])
-def test_the_concepts_weigh_the_part_of_the_query_they_name(thesaurus, text, share):
-    query, _explanation = build_query(request(text), thesaurus)
-    assert query.concept_share == pytest.approx(share)
-
-
-def test_a_typo_kept_beside_its_correction_is_not_a_word_the_concepts_miss(thesaurus):
-    # The retry searches the correction and the word as typed (it may be a rare word).
-    query, _explanation = build_query(request("Strukturwandl", "de"), thesaurus,
-                                      text="Strukturwandel Strukturwandl",
-                                      typos=["Strukturwandl"])
-    assert query.concepts == ("structural-change",) and query.concept_share == 1.0
-
-
 def test_a_label_made_of_the_querys_own_words_is_not_repeated(thesaurus):
     expanded = expand("hydrogen", thesaurus)
     assert ("en", "hydrogen") not in {(e.language, e.text) for e in expanded.expansions}

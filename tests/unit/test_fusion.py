@@ -38,16 +38,6 @@ def test_meaning_adds_nothing_at_its_zero_and_its_full_weight_at_one():
     assert fusion.normalised("words", [(1, 8.0), (2, 2.0)]) == [1.0, 0.25]
 
 
-def test_a_concept_naming_part_of_the_query_weighs_that_part():
-    # Case study 1 is tagged with the query's concept; 2 is close to the whole query in
-    # meaning. When the concept names one word of three, 2 comes first.
-    ranked = {"concept": [(1, 1.0)], "meaning": [(2, 0.40)]}
-    assert [item.id for item in fusion.fuse(ranked)] == [1, 2]
-    parted = fusion.fuse(ranked, concept_share=1 / 3)
-    assert [item.id for item in parted] == [2, 1]
-    assert parted[1].score == pytest.approx(fusion.WEIGHTS["concept"] / 3)
-
-
 def test_concept_ties_are_ordered_by_meaning():
     fused = fusion.fuse({"concept": [(1, 1.0), (2, 1.0), (3, 0.5)], "meaning": [(2, 0.9)]})
     assert [item.id for item in fused] == [2, 1, 3]

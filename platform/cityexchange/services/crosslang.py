@@ -15,7 +15,6 @@ caller passes the engine and the thesaurus.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,7 @@ from indexer.analysis import (
     tokenize,
 )
 from indexer.embedding import Embedder, query_vector_later
-from indexer.expansion import concept_share, recognised
+from indexer.expansion import recognise
 from indexer.spelling import corrected, suspects
 from indexer.thesaurus import Thesaurus
 
@@ -96,18 +95,14 @@ class Explanation:
 
 def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
                 text: str | None = None, fuzzy: bool = False,
-                embedder: Embedder | None = None,
-                typos: Iterable[str] = ()) -> tuple[SearchQuery, Explanation]:
-    """The SearchQuery for a request (its text, or `text` instead), and what it tries.
-    `typos`: words of `text` kept beside their corrections (not counted as words the
-    concepts leave uncovered)."""
+                embedder: Embedder | None = None) -> tuple[SearchQuery, Explanation]:
+    """The SearchQuery for a request (its text, or `text` instead), and what it tries."""
     text = search_request.q if text is None else text
     browse = not text.strip()
     # literal ("only my words"): the words typed only, no concepts, no similar meaning.
     literal = getattr(search_request, "literal", False)
-    spans = [] if browse or literal else [
-        span for span in recognised(text, thesaurus) if span.concept in thesaurus]
-    concepts = tuple(dict.fromkeys(span.concept for span in spans))
+    concepts = () if browse or literal else tuple(
+        c for c in recognise(text, thesaurus) if c in thesaurus)
     narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
                      if other in thesaurus and other not in concepts)
     # Embedded in a worker thread while the engine runs its lexical queries (and cached).
@@ -117,9 +112,7 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
     query = SearchQuery(
         text=text, filters=search_request.filters, page=search_request.page,
         per_page=search_request.per_page, sort=search_request.sort,
-        concepts=concepts, narrower_concepts=narrower,
-        concept_share=concept_share(text, spans, {typo.casefold() for typo in typos}),
-        pending_vector=pending, fuzzy=fuzzy,
+        concepts=concepts, narrower_concepts=narrower, pending_vector=pending, fuzzy=fuzzy,
     )
     if browse:
         return query, Explanation()
@@ -165,8 +158,7 @@ def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: Sea
     nothing by words or concepts where the search as typed did."""
     # The words taken for typos stay: one may be a rare word the thesaurus lacks.
     text = " ".join([explanation.did_you_mean, *typos]) if typos else search_request.q
-    retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True,
-                                     typos=typos)
+    retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
     # The meaning of the query as typed (embedding it again would cost another ~12 ms).
     retry_query = replace(retry_query, vector=vector)
     retry.meaning = vector is not None
