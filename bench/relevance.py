@@ -26,7 +26,6 @@ import math
 import os
 import sys
 import tempfile
-import unicodedata
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -42,7 +41,7 @@ from cityexchange.markdown import plain_text  # noqa: E402
 from cityexchange.services import crosslang  # noqa: E402
 from cityexchange.services.search import SearchRequest  # noqa: E402
 from indexer import LanguageText, SearchDocument, create_engine  # noqa: E402
-from indexer.analysis import THESAURUS_PATH  # noqa: E402
+from indexer.analysis import THESAURUS_PATH, fold  # noqa: E402
 from indexer.embedding import VectorCache, create_embedder, default_cache_path  # noqa: E402
 from indexer.thesaurus import Thesaurus  # noqa: E402
 
@@ -120,7 +119,8 @@ def load_queries(directory: Path = COLLECTION) -> list[Query]:
 
 # Ways of typing a query other than the collection's own (lower case but where the
 # language capitalises, with accents): how a query was typed should not move it.
-_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss"})
+# fold() strips the marks Unicode decomposes; these letters it does not.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O"})
 # "in-cities" adds a phrase every query of this portal could end with: a word the
 # whole collection is about must not move a ranking much.
 IN_CITIES = {"en": "in cities", "de": "in Städten", "fr": "dans les villes", "nl": "in steden",
@@ -130,9 +130,7 @@ TYPINGS = {
     "capital-first": lambda text, language: text[:1].upper() + text[1:],
     "capitals": lambda text, language: text.upper(),
     "quoted": lambda text, language: f'"{text}"',
-    "no-accents": lambda text, language: "".join(
-        ch for ch in unicodedata.normalize("NFD", text.translate(_UNDECOMPOSED))
-        if not unicodedata.combining(ch)),
+    "no-accents": lambda text, language: fold(text.translate(_UNDECOMPOSED)),
     "in-cities": lambda text, language: f"{text} {IN_CITIES[language]}",
 }
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
-from indexer.analysis import LANGUAGES, fold, label_words, stem_tokens
+from indexer.analysis import LANGUAGES, fold, label_words, stem_tokens, tokenize
 
 # Words shorter than this are never corrected: too many real words lie one edit apart.
 MIN_WORD = 5
@@ -197,9 +197,6 @@ _WORDFREQ_DATA = Path(importlib.util.find_spec("wordfreq").submodule_search_loca
 
 # -- words typed without their accents ----------------------------------------------------
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
 # One search asks for each language two or three times (words, concepts); few entries,
 # as a query may be 1,000 characters long.
 @functools.lru_cache(maxsize=256)
@@ -210,10 +207,11 @@ def with_accents(text: str, language: str) -> str:
     on a keyboard without them missed what the case studies, written with them, say. A
     word that the language most often writes as typed ("des", "economia" in Italian) and
     a word with an accent of its own are kept; so are the spacing and the marks."""
-    spelt = _accented_spellings(language).of(_WORD.findall(text.casefold()))
+    spelt = _accented_spellings(language).of(tokenize(text))
     if not spelt:
         return text
-    return _WORD.sub(lambda match: _respelt(match.group(0), spelt), text)
+    return corrected(text, {word: _respelt(word, spelt[word.casefold()])
+                            for word in _WORDS_AND_GAPS.split(text) if word.casefold() in spelt})
 
 
 def typed_without_accents(word: str) -> bool:
@@ -222,10 +220,8 @@ def typed_without_accents(word: str) -> bool:
     return any(key in _accented_spellings(language) for language in LANGUAGES)
 
 
-def _respelt(word: str, spellings: dict[str, str]) -> str:
-    spelt = spellings.get(word.casefold())
-    if spelt is None:
-        return word
+def _respelt(word: str, spelt: str) -> str:
+    """`spelt` in the case style of `word` as typed."""
     if word.isupper() and len(word) > 1:
         return spelt.upper()
     return spelt[:1].upper() + spelt[1:] if word[:1].isupper() else spelt
