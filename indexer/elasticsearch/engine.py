@@ -34,6 +34,7 @@ from indexer.elasticsearch.errors import (
 from indexer.elasticsearch.query_builder import (
     build_count_body,
     build_feedback_body,
+    build_meaning_body,
     build_page_body,
     build_signal_bodies,
     build_vectors_body,
@@ -316,7 +317,8 @@ class ElasticsearchEngine(SearchEngine):
 
     # -- reads ---------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
-        """Browse/newest: one request. Relevance: the signals in one _msearch, fused
+        """Browse/newest: one request. Relevance: the signals in one _msearch (or
+        words and concept while the model still embeds the query, then meaning), fused
         by indexer.fusion, then the page with its highlights. A search that fails with
         Elasticsearch unavailable is asked once more (SEARCH_RETRY_PAUSE)."""
         try:
@@ -342,11 +344,20 @@ class ElasticsearchEngine(SearchEngine):
             order = doc_ids(count)
             scores, reasons = {}, {}
         else:
-            bodies = build_signal_bodies(query)
-            with_vector = "meaning" in bodies
+            responses = {}
+            if not query.vector_ready():
+                # The model is still embedding the query in its worker thread: the
+                # words and concept windows are searched meanwhile, meaning after.
+                lexical = build_signal_bodies(query, meaning=False)
+                responses = self._msearch(lexical) if lexical else {}
+                meaning = build_meaning_body(query)
+                bodies = {"meaning": meaning} if meaning else {}
+            else:
+                bodies = build_signal_bodies(query)
+            with_vector = query.meaning_vector() is not None
             if not with_vector:
                 bodies["count"] = build_count_body(query)
-            responses = self._msearch(bodies)
+            responses.update(self._msearch(bodies))
             windows = {name: ranked(response, vector=name == "meaning")
                        for name, response in responses.items() if name != "count"}
             fused = fusion.fuse(windows)

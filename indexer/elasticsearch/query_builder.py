@@ -2,7 +2,9 @@
 
 A text search (indexer/fusion.py defines the method):
 - one `_msearch` of "words", "concept", "meaning": each signal's ranked window
-  within the filters; they are fused;
+  within the filters; they are fused. While the model is still embedding the
+  query, "words" and "concept" go first and "meaning" follows once the vector
+  is there (the engine's search and the model overlap);
 - with the query's vector, one `_msearch` of "count" and "feedback" (the kNN
   window of the fused best documents' mean vector; their vectors come with the
   "meaning" window, or by `build_vectors_body` when words or a concept alone found
@@ -203,8 +205,9 @@ def _window_body(signal_query: dict, query: SearchQuery) -> dict:
     }
 
 
-def build_signal_bodies(query: SearchQuery) -> dict[str, dict]:
-    """signal -> request body of its window (indexer/fusion.py)."""
+def build_signal_bodies(query: SearchQuery, *, meaning: bool = True) -> dict[str, dict]:
+    """signal -> request body of its window (indexer/fusion.py); without `meaning`,
+    the words and concept windows only (they need no vector)."""
     bodies = {}
     words = _words_query(query)
     if words:
@@ -212,13 +215,22 @@ def build_signal_bodies(query: SearchQuery) -> dict[str, dict]:
     concept = _concept_query(query)
     if concept:
         bodies["concept"] = _window_body(concept, query)
-    knn = _knn(query)
-    if knn:
-        # With their vectors: the feedback's best documents are mostly among them, and
-        # then need no request of their own (20 vectors: ~80 kB of JSON).
-        bodies["meaning"] = {"knn": knn, "size": fusion.K_NEIGHBOURS,
-                             "track_total_hits": False, "_source": ["doc_id", "vector"]}
+    meaning_body = build_meaning_body(query) if meaning else None
+    if meaning_body:
+        bodies["meaning"] = meaning_body
     return bodies
+
+
+def build_meaning_body(query: SearchQuery) -> dict | None:
+    """The meaning signal's window: the query vector's neighbours (None without one;
+    waits for a vector the model is still computing)."""
+    knn = _knn(query)
+    if knn is None:
+        return None
+    # With their vectors: the feedback's best documents are mostly among them, and
+    # then need no request of their own (20 vectors: ~80 kB of JSON).
+    return {"knn": knn, "size": fusion.K_NEIGHBOURS,
+            "track_total_hits": False, "_source": ["doc_id", "vector"]}
 
 
 def build_vectors_body(ids: list[int]) -> dict:

@@ -6,6 +6,8 @@ what is checked is how each engine finds, counts and filters by them.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from dataclasses import replace
 
 import numpy as np
@@ -121,3 +123,33 @@ def test_a_document_found_by_words_and_meaning_counts_once_in_every_facet(engine
     # Only the top value: Bonn gets there with the documents found by meaning alone.
     top = engine.search(replace(query, facet_size=1))
     assert counts(top, "city") == {"Bonn": 3} and top.total == 5
+
+
+def _later(vector: bytes | None, seconds: float = 0.05) -> Future:
+    """A query vector the model hands over `seconds` after the search started."""
+    pending: Future = Future()
+    threading.Timer(seconds, pending.set_result, [vector]).start()
+    return pending
+
+
+def _answer(result) -> tuple:
+    return (result.total, [(hit.id, round(hit.score, 6), hit.reasons) for hit in result.hits],
+            counts(result, "city"))
+
+
+@pytest.mark.parametrize("vector", [unit(1.0), None], ids=["vector", "model-failed"])
+def test_a_vector_still_being_computed_gives_the_same_search(engine, vector):
+    # The engines search words and concepts while the model works (the embedded engine
+    # also reads the page ahead, Elasticsearch sends the meaning window after).
+    index(engine,
+          replace(doc(1, "Hydrogen buses", topics=("hydrogen",), city="Aachen"), vector=unit(1.0)),
+          replace(doc(2, "Brennstoffzellen im Nahverkehr", language="de", city="Bonn"),
+                  vector=unit(1.0, 0.3)),
+          replace(doc(3, "Electrolyser at the harbour", topics=("hydrogen",), city="Bonn"),
+                  vector=unit(0.0, 1.0)),
+          replace(doc(4, "Hydrogen valley", city="Essen"), vector=unit(0.2, 1.0)))
+    query = SearchQuery(text="hydrogen buses", concepts=("hydrogen",), facets=("city",))
+    given = engine.search(replace(query, vector=vector))
+    pending = engine.search(replace(query, pending_vector=_later(vector)))
+    assert _answer(pending) == _answer(given)
+    assert (2 in ids(given)) == (vector is not None)  # doc 2 is found by meaning alone

@@ -101,14 +101,15 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
     browse = not text.strip()
     # literal ("only my words"): the words typed only, no concepts, no similar meaning.
     literal = getattr(search_request, "literal", False)
+    # Embedded in a worker thread, started first: it runs while the concepts are
+    # recognised and the engine runs its lexical queries (and is cached).
+    pending = None
+    if embedder is not None and not browse and not literal and tokenize(text):
+        pending = query_vector_later(embedder, text)
     concepts = () if browse or literal else tuple(
         c for c in recognise(text, thesaurus) if c in thesaurus)
     narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
                      if other in thesaurus and other not in concepts)
-    # Embedded in a worker thread while the engine runs its lexical queries (and cached).
-    pending = None
-    if embedder is not None and not browse and not literal and tokenize(text):
-        pending = query_vector_later(embedder, text)
     query = SearchQuery(
         text=text, filters=search_request.filters, page=search_request.page,
         per_page=search_request.per_page, sort=search_request.sort,
