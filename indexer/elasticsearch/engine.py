@@ -34,9 +34,9 @@ from indexer.elasticsearch.errors import (
 from indexer.elasticsearch.query_builder import (
     build_count_body,
     build_feedback_body,
+    build_lexical_bodies,
     build_meaning_body,
     build_page_body,
-    build_signal_bodies,
     build_vectors_body,
 )
 from indexer.elasticsearch.results import (
@@ -344,18 +344,16 @@ class ElasticsearchEngine(SearchEngine):
             order = doc_ids(count)
             scores, reasons = {}, {}
         else:
-            responses = {}
-            if not query.vector_ready():
+            bodies, responses = build_lexical_bodies(query), {}
+            if bodies and not query.vector_ready():
                 # The model is still embedding the query in its worker thread: the
                 # words and concept windows are searched meanwhile, meaning after.
-                lexical = build_signal_bodies(query, meaning=False)
-                responses = self._msearch(lexical) if lexical else {}
-                meaning = build_meaning_body(query)
-                bodies = {"meaning": meaning} if meaning else {}
+                responses, bodies = self._msearch(bodies), {}
+            meaning = build_meaning_body(query)  # waits for the vector
+            with_vector = meaning is not None
+            if with_vector:
+                bodies["meaning"] = meaning
             else:
-                bodies = build_signal_bodies(query)
-            with_vector = query.meaning_vector() is not None
-            if not with_vector:
                 bodies["count"] = build_count_body(query)
             responses.update(self._msearch(bodies))
             windows = {name: ranked(response, vector=name == "meaning")

@@ -205,9 +205,9 @@ def _window_body(signal_query: dict, query: SearchQuery) -> dict:
     }
 
 
-def build_signal_bodies(query: SearchQuery, *, meaning: bool = True) -> dict[str, dict]:
-    """signal -> request body of its window (indexer/fusion.py); without `meaning`,
-    the words and concept windows only (they need no vector)."""
+def build_lexical_bodies(query: SearchQuery) -> dict[str, dict]:
+    """signal -> request body of its window (indexer/fusion.py), for the signals that
+    need no vector: words and concept."""
     bodies = {}
     words = _words_query(query)
     if words:
@@ -215,9 +215,6 @@ def build_signal_bodies(query: SearchQuery, *, meaning: bool = True) -> dict[str
     concept = _concept_query(query)
     if concept:
         bodies["concept"] = _window_body(concept, query)
-    meaning_body = build_meaning_body(query) if meaning else None
-    if meaning_body:
-        bodies["meaning"] = meaning_body
     return bodies
 
 
