@@ -74,6 +74,9 @@ REBUILD_REQUEST_TIMEOUT = 120.0
 SEARCH_RETRY_PAUSE = 0.25  # seconds
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
+# The words and concept request of a search whose query vector is still being computed
+# (ElasticsearchEngine._search); the client is thread-safe and pools its connections.
+_IN_FLIGHT = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-lexical")
 
 
 class ElasticsearchEngine(SearchEngine):
@@ -345,10 +348,13 @@ class ElasticsearchEngine(SearchEngine):
             scores, reasons = {}, {}
         else:
             bodies, responses = build_lexical_bodies(query), {}
+            lexical = None
             if bodies and not query.vector_ready():
                 # The model is still embedding the query in its worker thread: the
-                # words and concept windows are searched meanwhile, meaning after.
-                responses, bodies = self._msearch(bodies), {}
+                # words and concept windows are searched meanwhile, and the meaning
+                # window is asked for as soon as the vector is there, while they may
+                # still be in flight (the node searches both at once).
+                lexical, bodies = _IN_FLIGHT.submit(self._msearch, bodies), {}
             meaning = build_meaning_body(query)  # waits for the vector
             with_vector = meaning is not None
             if with_vector:
@@ -356,6 +362,8 @@ class ElasticsearchEngine(SearchEngine):
             else:
                 bodies["count"] = build_count_body(query)
             responses.update(self._msearch(bodies))
+            if lexical is not None:
+                responses.update(lexical.result())
             windows = {name: ranked(response, vector=name == "meaning")
                        for name, response in responses.items() if name != "count"}
             fused = fusion.fuse(windows)
