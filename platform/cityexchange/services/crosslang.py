@@ -160,7 +160,7 @@ def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: Sea
     # The words taken for typos stay: one may be a rare word the thesaurus lacks.
     text = " ".join([explanation.did_you_mean, *typos]) if typos else search_request.q
     retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
-    # The meaning of the query as typed (embedding it again would cost another ~12 ms).
+    # The meaning of the query as typed (embedding it again would cost another ~7 ms).
     retry_query = replace(retry_query, vector=vector)
     retry.meaning = vector is not None
     retried = engine.search(retry_query)

@@ -139,7 +139,7 @@ def _text_query(case_study: CaseStudy, cities: tuple[str, ...]) -> SearchResult:
 
 
 def _vector(case_study: CaseStudy) -> bytes | None:
-    """The stored vector (never computed here); else the title embedded as a query (~12 ms)."""
+    """The stored vector (never computed here); else the title embedded as a query (~7 ms)."""
     stored = db.session.get(CaseStudyVector, case_study.id)
     if stored is not None:
         return stored.vector
