@@ -304,6 +304,7 @@ class OnnxE5:
             providers=["CPUExecutionProvider"])
         positions = self.file.floats("emb.pos").reshape(-1, self.file.hidden)
         self._positions = positions + self.file.floats("emb.type")[:self.file.hidden]
+        # One run at a time per process: the model keeps to one core (its thread count).
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str], is_query: bool) -> np.ndarray:
@@ -317,12 +318,11 @@ class OnnxE5:
                 sequences.append([self.file.bos, *piece, self.file.eos])
                 owners.append(number)
                 weights.append(max(len(piece), 1))
-        pooled = self._pooled(sequences)
+        # A text read in several windows: their means weighted by their lengths.
+        weighted = self._pooled(sequences).astype(np.float64) * np.asarray(weights)[:, None]
         out = np.zeros((len(texts), self.file.hidden), dtype=np.float64)
-        for row, owner, weight in zip(pooled, owners, weights):
-            out[owner] += weight * row.astype(np.float64)
-        out /= np.asarray([sum(w for o, w in zip(owners, weights) if o == n)
-                           for n in range(len(texts))], dtype=np.float64)[:, None]
+        np.add.at(out, owners, weighted)
+        out /= np.bincount(owners, weights=weights, minlength=len(texts))[:, None]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-6)).astype(np.float32)
 

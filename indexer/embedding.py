@@ -202,7 +202,7 @@ QUERY_CACHE_SIZE = 2000
 
 _query_cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _query_cache_lock = threading.Lock()
-# One worker: the model runs one query at a time anyway (see indexer.e5_onnx.OnnxE5._lock).
+# One worker: the model runs one text at a time anyway (see indexer.e5_onnx.OnnxE5._lock).
 _query_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
 
 
