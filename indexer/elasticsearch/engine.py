@@ -108,8 +108,15 @@ class ElasticsearchEngine(SearchEngine):
         settings = dict(body["settings"])
         if bulk_loading:
             settings.update(BULK_LOAD_SETTINGS)
-        self.client.indices.create(index=name, settings=settings,
-                                   mappings={**body["mappings"], "_meta": mapping.index_meta()})
+        try:
+            self.client.indices.create(index=name, settings=settings,
+                                       mappings={**body["mappings"], "_meta": mapping.index_meta()})
+        except ApiError as error:
+            # Two processes creating the index in the same millisecond pick the same
+            # name: the second uses the first's (the same mapping). A rebuild does not
+            # share the index it fills.
+            if bulk_loading or error.error != "resource_already_exists_exception":
+                raise
         return name
 
     def _finish_bulk_load(self, name: str) -> None:

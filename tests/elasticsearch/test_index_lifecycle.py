@@ -58,6 +58,23 @@ def test_rebuild_switches_the_alias_and_keeps_at_most_two_indexes(engine):
     assert total(engine) == 3
 
 
+def test_two_processes_that_name_their_index_in_the_same_millisecond_share_it(
+        engine, monkeypatch):
+    # Index names have a millisecond stamp: two processes starting together can pick
+    # the same one. The second to create it must use it, not refuse to start.
+    name = mapping.physical_name(engine.prefix)
+    monkeypatch.setattr(mapping, "physical_name", lambda prefix, version=0: name)
+    other = ElasticsearchEngine(elasticsearch_url(), prefix=engine.prefix)
+    engine.ensure_index()
+    # The other process looked for the alias before the first one set it.
+    monkeypatch.setattr(other.client.indices, "exists_alias", lambda **_: False)
+    other.ensure_index()
+    other.close()
+
+    assert physical_indexes(engine) == [name]
+    assert alias_targets(engine) == [name]
+
+
 def test_a_rebuild_fills_the_new_index_before_searches_see_it(engine):
     engine.index([document(i, f"Hydrogen depot {i}") for i in range(1, 2001)])
     engine.refresh()
