@@ -19,6 +19,7 @@ from cityexchange import (
 from cityexchange.blueprints import register_blueprints
 from cityexchange.cli import register_commands
 from cityexchange.extensions import csrf, db, migrate
+from cityexchange.json_provider import OrjsonProvider
 from cityexchange.logging_setup import configure_logging
 from cityexchange.settings import INSTANCE_DIR, STATIC_DIR, TEMPLATE_DIR, load_settings
 
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(INSTANCE_DIR),
         instance_relative_config=True,
     )
+    app.json = OrjsonProvider(app)
     app.config.update(settings)
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
