@@ -10,11 +10,11 @@ back and highlighted.
 from __future__ import annotations
 
 import heapq
-import json
 import sqlite3
 from concurrent.futures import Future
 
 import numpy as np
+import orjson
 from threadpoolctl import threadpool_limits
 
 from indexer import fusion
@@ -346,8 +346,10 @@ def _ahead(connection: sqlite3.Connection, query: SearchQuery, windows: dict,
     likely = [item.id for item in fusion.fuse(windows)][query.offset:
                                                          query.offset + query.per_page]
     stems = matching.highlight_stems([part for part, _found in parts])
-    return {doc_id: (row, _highlights(row, _matched_languages(doc_id, parts), stems))
-            for doc_id, row in _rows(connection, likely).items()}
+    rows = _rows(connection, likely)
+    languages = _matched_languages(list(rows), parts)
+    return {doc_id: (row, _highlights(row, languages[doc_id], stems))
+            for doc_id, row in rows.items()}
 
 
 def _rows(connection: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
@@ -369,12 +371,13 @@ def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, flo
     rows = {doc_id: ahead[doc_id][0] for doc_id in page if doc_id in ahead}
     rows.update(_rows(connection, [doc_id for doc_id in page if doc_id not in rows]))
     stems = matching.highlight_stems([part for part, _found in parts])
+    matched_languages = _matched_languages(page, parts)
     hits = []
     for doc_id in page:
         row = rows.get(doc_id)
         if row is None:  # deleted after the snapshot was taken
             continue
-        languages = _matched_languages(doc_id, parts)
+        languages = matched_languages[doc_id]
         if not highlight:
             highlights = {}
         elif doc_id in ahead:
@@ -388,24 +391,34 @@ def _hits(connection: sqlite3.Connection, page: list[int], scores: dict[int, flo
     return hits
 
 
-def _matched_languages(doc_id: int, parts) -> tuple[str, ...]:
-    by_language: dict[str, float] = {}
+def _matched_languages(doc_ids: list[int], parts) -> dict[int, tuple[str, ...]]:
+    """id -> the languages whose words the document matched, the best-scoring first.
+    One lookup per subquery for the whole page (one per document and subquery cost
+    ~0.3 ms a page)."""
+    wanted = np.asarray(doc_ids, dtype=np.int64)
+    scored: dict[int, dict[str, float]] = {doc_id: {} for doc_id in doc_ids}
     for part, (ids, scores) in parts:
-        at = int(np.searchsorted(ids, doc_id))
-        if at < len(ids) and ids[at] == doc_id:
-            by_language[part.language] = by_language.get(part.language, 0.0) + float(scores[at])
-    return tuple(sorted(by_language, key=lambda language: -by_language[language]))
+        if not len(ids) or not len(wanted):
+            continue
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        found = ids[at] == wanted
+        for doc_id, score in zip(wanted[found].tolist(), scores[at[found]].tolist()):
+            by_language = scored[doc_id]
+            by_language[part.language] = by_language.get(part.language, 0.0) + score
+    return {doc_id: tuple(sorted(by_language, key=lambda language: -by_language[language]))
+            for doc_id, by_language in scored.items()}
 
 
 def _highlights(row, languages: tuple[str, ...], stems: dict[str, set[str]]) -> dict:
-    texts = json.loads(row["texts"])
+    # orjson reads the decompressed bytes as they are: ~0.5 ms less for a page of 20.
+    texts = orjson.loads(row["texts"])
     language = languages[0] if languages else row["language"]
     if language not in texts:
         language = row["language"]
     marks = stems.get(language, set())
     if not marks:
         return {}
-    text, index = texts[language], json.loads(row["snippets"])[language]
+    text, index = texts[language], orjson.loads(row["snippets"])[language]
     highlights = {}
     title = highlight_whole(text["title"], language, marks, index["title"])
     if title:
