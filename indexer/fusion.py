@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -123,8 +123,9 @@ def combinations(clauses: Sequence[str], required: int) -> Iterable[tuple[str, .
     return itertools.combinations(clauses, required)
 
 
-@dataclass(frozen=True)
-class Fused:
+class Fused(NamedTuple):
+    # A named tuple: a search fuses ~300 documents two or three times, and a frozen
+    # dataclass took half of that time to construct.
     id: int
     score: float
     reasons: tuple[str, ...]
@@ -141,12 +142,14 @@ def fuse(ranked: dict[str, Sequence[tuple[int, float]]]) -> list[Fused]:
     reasons: dict[int, list[str]] = {}
     for signal in SIGNALS:
         found = list(ranked.get(signal, ()))[:WINDOW]
-        reason = REASONS.get(signal, signal)
-        for doc_id, score in zip((doc_id for doc_id, _ in found), normalised(signal, found)):
-            scores[doc_id] = scores.get(doc_id, 0.0) + WEIGHTS[signal] * score
-            if reason not in reasons.setdefault(doc_id, []):
-                reasons[doc_id].append(reason)
-    order = sorted(scores, key=lambda doc_id: -scores[doc_id])
+        reason, weight = REASONS.get(signal, signal), WEIGHTS[signal]
+        for (doc_id, _raw), score in zip(found, normalised(signal, found)):
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight * score
+            listed = reasons.setdefault(doc_id, [])
+            if reason not in listed:
+                listed.append(reason)
+    # reverse=True keeps equal scores in their first listing's order, as the docstring says.
+    order = sorted(scores, key=scores.__getitem__, reverse=True)
     return [Fused(doc_id, scores[doc_id], tuple(reasons[doc_id])) for doc_id in order]
 
 
