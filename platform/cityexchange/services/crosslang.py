@@ -66,8 +66,8 @@ class Explanation:
     def page_fields(self) -> dict:
         """The SearchPage's cross-language fields."""
         return {"did_you_mean": self.did_you_mean, "fuzzy_used": self.fuzzy_used,
-                "concepts": list(self.concepts), "tried": self.tried(),
-                "closest_concepts": list(self.closest_concepts)}
+                "concepts": list(self.concepts), "closest_concepts": list(self.closest_concepts),
+                "explanation": self}
 
     def tried(self) -> list[str]:
         """Human-readable lines, in the UI language: words, languages, concepts expanded,

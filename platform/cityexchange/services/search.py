@@ -120,12 +120,18 @@ class SearchPage:
     did_you_mean: str | None = None
     fuzzy_used: bool = False
     concepts: list[crosslang.ConceptRef] = field(default_factory=list)
-    tried: list[str] = field(default_factory=list)
     closest_concepts: list[crosslang.ConceptRef] = field(default_factory=list)
+    explanation: crosslang.Explanation | None = None
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.request.per_page))
+
+    @property
+    def tried(self) -> list[str]:
+        """What the search tried, in the UI language: made when a page without hits shows
+        it, not for every search (its translated lines took ~0.2 ms of each)."""
+        return self.explanation.tried() if self.explanation else []
 
 
 def _first_error(error: ValidationError) -> tuple[str, str, dict]:
@@ -270,15 +276,17 @@ _TRANSLATED = (select(Translation.case_study_id, Translation.language)
 def _load_summaries(ids: list[int]) -> dict[int, HitCaseStudy]:
     if not ids:
         return {}
+    connection = db.session.connection()
     translated: dict[int, list[str]] = {}
-    for case_study_id, language in db.session.connection().execute(_TRANSLATED, {"ids": ids}):
+    for case_study_id, language in connection.execute(_TRANSLATED, {"ids": ids}).tuples():
         translated.setdefault(case_study_id, []).append(language)
-    return {row.id: HitCaseStudy(
-        id=row.id, slug=row.slug, title=row.title, summary=row.summary, language=row.language,
-        languages=[row.language, *translated.get(row.id, ())], year=row.year,
-        topics=row.topics, concepts=row.concepts, status=row.status,
-        city=HitCity(row.name, row.country))
-        for row in db.session.connection().execute(_SUMMARIES, {"ids": ids})}
+    # Plain tuples, unpacked: a third faster than the rows' attributes.
+    return {case_study_id: HitCaseStudy(
+        id=case_study_id, slug=slug, title=title, summary=summary, language=language,
+        languages=[language, *translated.get(case_study_id, ())], year=year, topics=topics,
+        concepts=concepts, status=status, city=HitCity(city, country))
+        for case_study_id, slug, title, summary, language, year, topics, concepts, status, city,
+        country in connection.execute(_SUMMARIES, {"ids": ids}).tuples()}
 
 
 class FacetLabels:
