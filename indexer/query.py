@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -80,6 +81,12 @@ class SearchQuery:
     facet_size: int = 50
     # False: hits come without highlights (cheaper, for lists that show none).
     highlight: bool = True
+    # Called with the page's ids, best first, once the engine knows them and while it
+    # still fetches their texts (Elasticsearch: the page request is in flight), so the
+    # caller reads their rows from its own database meanwhile. An engine that has the
+    # texts at hand need not call it.
+    on_page: Callable[[list[int]], None] | None = field(default=None, repr=False,
+                                                        compare=False)
 
     def __post_init__(self):
         self.validate()

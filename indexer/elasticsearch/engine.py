@@ -74,8 +74,9 @@ REBUILD_REQUEST_TIMEOUT = 120.0
 SEARCH_RETRY_PAUSE = 0.25  # seconds
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
-# The words and concept request of a search whose query vector is still being computed
-# (ElasticsearchEngine._search); the client is thread-safe and pools its connections.
+# The words and concept request of a search whose query vector is still being computed,
+# and the page request while the caller reads the page's rows (ElasticsearchEngine._search);
+# the client is thread-safe and pools its connections.
 _IN_FLIGHT = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-lexical")
 
 
@@ -393,12 +394,23 @@ class ElasticsearchEngine(SearchEngine):
             order = order[query.offset:wanted]
         hits = []
         if order and not query.is_browse:
-            page = self.client.search(index=self.alias, include_named_queries_score=True,
-                                      **build_page_body(query, order)).body
+            page = self._page(query, order)
             hits = page_hits(page, order, scores, reasons)
         elif order:
             hits = page_hits(count, order, scores, reasons)
         return SearchResult(total=total_of(count), hits=hits, facets=facets_of(count, query))
+
+    def _page(self, query: SearchQuery, order: list[int]) -> dict:
+        """The page's hits with their highlights. The request is in flight while the
+        caller's on_page reads the page's rows (~1 ms off a search)."""
+        body = build_page_body(query, order)
+        if query.on_page is None:
+            return self.client.search(index=self.alias, include_named_queries_score=True,
+                                      **body).body
+        asked = _IN_FLIGHT.submit(self.client.search, index=self.alias,
+                                  include_named_queries_score=True, **body)
+        query.on_page(order)
+        return asked.result().body
 
     def _feedback_vector(self, fused: list[fusion.Fused],
                          vectors: dict[int, np.ndarray]) -> np.ndarray | None:

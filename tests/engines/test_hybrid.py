@@ -153,3 +153,19 @@ def test_a_vector_still_being_computed_gives_the_same_search(engine, vector):
     pending = engine.search(replace(query, pending_vector=_later(vector)))
     assert _answer(pending) == _answer(given)
     assert (2 in ids(given)) == (vector is not None)  # doc 2 is found by meaning alone
+
+
+def test_the_caller_hears_of_the_page_in_its_own_thread(engine):
+    # The portal reads the page's rows from its database (a session bound to the request's
+    # thread) while Elasticsearch still highlights them; an engine with the texts at hand
+    # need not call.
+    index(engine, doc(1, "Hydrogen buses"), doc(2, "Hydrogen depot"), doc(3, "Bus shelters"))
+    heard = []
+    result = engine.search(SearchQuery(text="hydrogen", on_page=lambda page: heard.append(
+        (list(page), threading.current_thread()))))
+    assert ids(result) == [1, 2] or ids(result) == [2, 1]
+    if engine.name == "elasticsearch":
+        assert [page for page, _thread in heard] == [ids(result)]
+    else:
+        assert [page for page, _thread in heard] in ([], [ids(result)])
+    assert all(thread is threading.current_thread() for _page, thread in heard)

@@ -15,6 +15,7 @@ caller passes the engine and the thesaurus.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -95,8 +96,11 @@ class Explanation:
 
 def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
                 text: str | None = None, fuzzy: bool = False,
-                embedder: Embedder | None = None) -> tuple[SearchQuery, Explanation]:
-    """The SearchQuery for a request (its text, or `text` instead), and what it tries."""
+                embedder: Embedder | None = None,
+                on_page: Callable[[list[int]], None] | None = None,
+                ) -> tuple[SearchQuery, Explanation]:
+    """The SearchQuery for a request (its text, or `text` instead), and what it tries;
+    `on_page`: see SearchQuery."""
     text = search_request.q if text is None else text
     browse = not text.strip()
     # literal ("only my words"): the words typed only, no concepts, no similar meaning.
@@ -114,6 +118,7 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
         text=text, filters=search_request.filters, page=search_request.page,
         per_page=search_request.per_page, sort=search_request.sort,
         concepts=concepts, narrower_concepts=narrower, pending_vector=pending, fuzzy=fuzzy,
+        on_page=on_page,
     )
     if browse:
         return query, Explanation()
@@ -128,9 +133,13 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
 
 
 def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesaurus,
-           embedder: Embedder | None = None) -> tuple[SearchResult, Explanation]:
-    """Run the request; when a word is a typo, retry with the correction."""
-    query, explanation = build_query(search_request, thesaurus, embedder=embedder)
+           embedder: Embedder | None = None,
+           on_page: Callable[[list[int]], None] | None = None,
+           ) -> tuple[SearchResult, Explanation]:
+    """Run the request; when a word is a typo, retry with the correction. `on_page`:
+    see SearchQuery (called for the retry's page too)."""
+    query, explanation = build_query(search_request, thesaurus, embedder=embedder,
+                                     on_page=on_page)
     result = engine.search(query)
     if query.is_browse:
         return result, explanation
@@ -146,7 +155,7 @@ def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesa
     if typos:
         explanation.did_you_mean = corrected(query.text, typos)
         result, explanation = _retry(engine, search_request, thesaurus, typos, result,
-                                     explanation, query.meaning_vector())
+                                     explanation, query)
     if not result.total:
         explanation.closest_concepts = _closest(query.text, explanation, thesaurus,
                                                 search_request.ui_lang)
@@ -154,13 +163,15 @@ def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesa
 
 
 def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: SearchResult,
-           explanation: Explanation, vector: bytes | None) -> tuple[SearchResult, Explanation]:
+           explanation: Explanation, query: SearchQuery) -> tuple[SearchResult, Explanation]:
     """The search again with the corrections and fuzzy matching; kept unless it finds
     nothing by words or concepts where the search as typed did."""
     # The words taken for typos stay: one may be a rare word the thesaurus lacks.
     text = " ".join([explanation.did_you_mean, *typos]) if typos else search_request.q
-    retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True)
+    retry_query, retry = build_query(search_request, thesaurus, text=text, fuzzy=True,
+                                     on_page=query.on_page)
     # The meaning of the query as typed (embedding it again would cost another ~7 ms).
+    vector = query.meaning_vector()
     retry_query = replace(retry_query, vector=vector)
     retry.meaning = vector is not None
     retried = engine.search(retry_query)

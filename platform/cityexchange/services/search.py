@@ -201,10 +201,16 @@ def year_range_filter(years: tuple[str, ...], year_from: int | None,
 def search(request: SearchRequest, *, summaries: bool = False) -> SearchPage:
     """summaries: the hits' case studies as HitCaseStudy (what the API shows), not as
     ORM objects (what pages, feeds and alerts use)."""
-    result, explanation = crosslang.search(get_engine(), request, get_thesaurus(),
-                                           get_embedder())
     load = _load_summaries if summaries else _load_in_order
-    case_studies = load([hit.id for hit in result.hits])
+    # The page's rows, read while the engine still fetches the hits' highlights.
+    case_studies: dict[int, CaseStudy | HitCaseStudy] = {}
+
+    def read_page(ids: list[int]) -> None:
+        case_studies.update(load([doc_id for doc_id in ids if doc_id not in case_studies]))
+
+    result, explanation = crosslang.search(get_engine(), request, get_thesaurus(),
+                                           get_embedder(), on_page=read_page)
+    read_page([hit.id for hit in result.hits])
     items = [
         ResultItem(case_studies[hit.id], hit.score, hit.highlights, hit.matched_languages,
                    hit.reasons)
