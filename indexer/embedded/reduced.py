@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.embedded.products import product
+
 # From this many vectors on, searches take the first pass; below it, the whole matrix.
 REDUCED_FROM = 50_000
 # Directions kept: ~90 % of the case-study vectors' energy (64: 82 %, 128: 93 %).
@@ -38,7 +40,7 @@ class Reduced:
 
     def candidates(self, vector: np.ndarray, inside: np.ndarray) -> np.ndarray:
         """The rows (within the boolean mask `inside`) whose projections score best."""
-        scores = self.matrix @ (vector @ self.basis)
+        scores = product(self.matrix, vector @ self.basis)
         scores[~inside] = -np.inf
         count = min(max(MIN_CANDIDATES, int(CANDIDATE_SHARE * len(scores))),
                     int(np.count_nonzero(inside)))

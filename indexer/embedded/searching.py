@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from indexer import fusion
 from indexer.embedded import bitsets, matching, postings, vocabulary
+from indexer.embedded.products import product
 from indexer.embedded.schema import CENTRAL_TOPIC, fts_table
 from indexer.embedded.snapshot import Snapshot
 from indexer.embedding import from_bytes
@@ -163,7 +164,7 @@ def _similarities_later(snapshot: Snapshot, query: SearchQuery) -> Future | None
         try:
             stored = None if embedded.exception() else embedded.result()
             similarities.set_result(None if stored is None
-                                    else snapshot.vectors @ from_bytes(stored))
+                                    else product(snapshot.vectors, from_bytes(stored)))
         except Exception as error:  # the search must not wait for ever
             similarities.set_exception(error)
 
@@ -183,7 +184,8 @@ def _neighbours(snapshot: Snapshot, vector: np.ndarray | None, inside: np.ndarra
         return {}
     if snapshot.reduced is None:
         ids = snapshot.vector_ids
-        similarities = snapshot.vectors @ vector if similarities is None else similarities
+        similarities = (product(snapshot.vectors, vector) if similarities is None
+                        else similarities)
     else:
         rows = snapshot.reduced.candidates(vector, inside)
         ids, similarities, inside = (snapshot.vector_ids[rows], snapshot.vectors[rows] @ vector,
