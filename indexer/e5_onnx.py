@@ -82,6 +82,10 @@ class E5File:
         self.scores = array("d", scores.astype(np.float64))  # 2 MB; a list of floats is 8
         self.unk_score = float(scores.min()) - 10.0
         self.max_piece_bytes = int(np.diff(offsets).max())
+        # No piece holds a word-start mark after its first character (true of this
+        # vocabulary): then no piece spans two words, and the split need not try any.
+        mark = META.encode("utf-8")
+        self.pieces_within_words = not any(mark in piece[1:] for piece in self.piece_ids)
         # The normalisation map: code point -> replacement code points.
         entries, map_bytes = struct.unpack_from("<iI", raw, position)
         position += 8
@@ -138,13 +142,21 @@ class E5File:
         best = [-1e30] * (count + 1)
         best[0] = 0.0
         back: list[tuple[int, int]] = [(0, 0)] * (count + 1)
+        # Where the next word starts, for each position (the text's end past the last).
+        word_end = [count] * count
+        if self.pieces_within_words:
+            following = count
+            for position in range(count - 1, -1, -1):
+                word_end[position] = following
+                if characters[position] in (" ", META):
+                    following = position
         lookup, scores, unk = self.piece_ids.get, self.scores, self.unk
         for start in range(count):
             score_here = best[start]
             if score_here <= -1e29:
                 continue
             begin = starts[start]
-            for end in range(start + 1, count + 1):
+            for end in range(start + 1, word_end[start] + 1):
                 if starts[end] - begin > self.max_piece_bytes:
                     break
                 piece = lookup(buffer[begin:starts[end]])
