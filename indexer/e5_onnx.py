@@ -179,18 +179,23 @@ class E5File:
         return dequantise(table[ids]).reshape(len(ids), self.hidden)
 
 
+def _unpacked(blocks: np.ndarray) -> np.ndarray:
+    """Q4_0 blocks (..., n) -> their 4-bit weights (..., n, 32) uint8, in order: byte j
+    of a block holds weight j (low nibble) and j+16."""
+    nibbles = blocks["nibbles"]
+    return np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=-1)
+
+
 def dequantise(blocks: np.ndarray) -> np.ndarray:
     """Q4_0 blocks (..., n) -> float32 (..., n, 32)."""
-    nibbles = blocks["nibbles"]
-    values = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=-1).astype(np.float32) - 8
+    values = _unpacked(blocks).astype(np.float32) - 8
     return values * blocks["scale"].astype(np.float32)[..., None]
 
 
 def ort_nibbles(blocks: np.ndarray) -> np.ndarray:
     """Q4_0 blocks (rows, n) -> MatMulNBits' layout (rows, n, 16) uint8: byte j of a
-    block holds weight 2j (low nibble) and 2j+1; Q4_0 holds weight j and j+16."""
-    nibbles = blocks["nibbles"]
-    weights = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=-1)  # (rows, n, 32)
+    block holds weight 2j (low nibble) and 2j+1."""
+    weights = _unpacked(blocks)
     return (weights[..., 0::2] | (weights[..., 1::2] << 4)).astype(np.uint8)
 
 

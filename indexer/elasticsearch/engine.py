@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import deque
@@ -77,7 +78,7 @@ OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
 # The words and concept request of a search whose query vector is still being computed,
 # and the page request while the caller reads the page's rows (ElasticsearchEngine._search);
 # the client is thread-safe and pools its connections.
-_IN_FLIGHT = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-lexical")
+_IN_FLIGHT = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-in-flight")
 
 
 class ElasticsearchEngine(SearchEngine):
@@ -403,12 +404,12 @@ class ElasticsearchEngine(SearchEngine):
     def _page(self, query: SearchQuery, order: list[int]) -> dict:
         """The page's hits with their highlights. The request is in flight while the
         caller's on_page reads the page's rows (~1 ms off a search)."""
-        body = build_page_body(query, order)
+        ask = functools.partial(self.client.search, index=self.alias,
+                                include_named_queries_score=True,
+                                **build_page_body(query, order))
         if query.on_page is None:
-            return self.client.search(index=self.alias, include_named_queries_score=True,
-                                      **body).body
-        asked = _IN_FLIGHT.submit(self.client.search, index=self.alias,
-                                  include_named_queries_score=True, **body)
+            return ask().body
+        asked = _IN_FLIGHT.submit(ask)
         query.on_page(order)
         return asked.result().body
 
