@@ -76,7 +76,8 @@ SEARCH_RETRY_PAUSE = 0.25  # seconds
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
 # The words and concept request of a search whose query vector is still being computed,
-# and the page request while the caller reads the page's rows (ElasticsearchEngine._search);
+# the page request while the caller reads the page's rows, and the count beside the page
+# (ElasticsearchEngine._search);
 # the client is thread-safe and pools its connections.
 _IN_FLIGHT = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-in-flight")
 
@@ -331,7 +332,8 @@ class ElasticsearchEngine(SearchEngine):
     def search(self, query: SearchQuery) -> SearchResult:
         """Browse/newest: one request. Relevance: the signals in one _msearch (or
         words and concept while the model still embeds the query, then meaning), fused
-        by indexer.fusion, then the page with its highlights. A search that fails with
+        by indexer.fusion with the feedback window, then the page with its highlights
+        and the count at once (query_builder). A search that fails with
         Elasticsearch unavailable is asked once more (SEARCH_RETRY_PAUSE)."""
         try:
             result = self._search_once(query)
@@ -350,56 +352,73 @@ class ElasticsearchEngine(SearchEngine):
 
     def _search(self, query: SearchQuery) -> SearchResult:
         wanted = query.offset + query.per_page
+        counting = None  # the count's request while it is in flight beside the page's
         if query.is_browse or query.sort == "newest":
             count = self.client.search(index=self.alias,
                                        **build_count_body(query, size=query.per_page)).body
             order = doc_ids(count)
             scores, reasons = {}, {}
         else:
-            bodies, responses = build_lexical_bodies(query), {}
-            lexical = None
-            if bodies and not query.vector_ready():
-                # The model is still embedding the query in its worker thread: the
-                # words and concept windows are searched meanwhile, and the meaning
-                # window is asked for as soon as the vector is there, while they may
-                # still be in flight (the node searches both at once).
-                lexical, bodies = _IN_FLIGHT.submit(self._msearch, bodies), {}
-            meaning = build_meaning_body(query)  # waits for the vector
-            with_vector = meaning is not None
-            if with_vector:
-                bodies["meaning"] = meaning
-            else:
-                bodies["count"] = build_count_body(query)
-            responses.update(self._msearch(bodies))
-            if lexical is not None:
-                responses.update(lexical.result())
-            windows = {name: ranked(response, vector=name == "meaning")
-                       for name, response in responses.items() if name != "count"}
-            fused = fusion.fuse(windows)
-            feedback = None
-            if with_vector:
-                feedback = self._feedback_vector(fused, vectors_of(responses["meaning"]))
-                second = {"count": build_count_body(query, feedback=feedback)}
-                if feedback is not None:
-                    second["feedback"] = build_feedback_body(query, feedback)
-                responses = self._msearch(second)
-                if feedback is not None:
-                    windows["feedback"] = ranked(responses["feedback"], vector=True)
-                    fused = fusion.fuse(windows)
-            count = responses["count"]
+            fused, count, feedback = self._fused(query)
             order = [item.id for item in fused]
             scores = {item.id: item.score for item in fused}
             reasons = {item.id: item.reasons for item in fused}
-            if len(order) < min(wanted, total_of(count)):
+            if count is None and len(order) >= wanted:
+                # The page is known without the total: the node counts while it
+                # highlights the page (two requests at once; the count's time saved).
+                counting = _IN_FLIGHT.submit(self._count, query, feedback)
+            elif count is None:
+                count = self._count(query, feedback)
+            if counting is None and len(order) < min(wanted, total_of(count)):
                 order += self._newest_rest(query, set(order), wanted - len(order), feedback)
             order = order[query.offset:wanted]
         hits = []
         if order and not query.is_browse:
-            page = self._page(query, order)
-            hits = page_hits(page, order, scores, reasons)
+            hits = page_hits(self._page(query, order), order, scores, reasons)
         elif order:
             hits = page_hits(count, order, scores, reasons)
+        if counting is not None:
+            count = counting.result()
         return SearchResult(total=total_of(count), hits=hits, facets=facets_of(count, query))
+
+    def _fused(self, query: SearchQuery) -> tuple[list[fusion.Fused], dict | None,
+                                                  np.ndarray | None]:
+        """The signals' windows fused (with the feedback's when the query has a vector);
+        the count's response when it went with them (no vector), and the feedback vector."""
+        bodies, responses = build_lexical_bodies(query), {}
+        lexical = None
+        if bodies and not query.vector_ready():
+            # The model is still embedding the query in its worker thread: the
+            # words and concept windows are searched meanwhile, and the meaning
+            # window is asked for as soon as the vector is there, while they may
+            # still be in flight (the node searches both at once).
+            lexical, bodies = _IN_FLIGHT.submit(self._msearch, bodies), {}
+        meaning = build_meaning_body(query)  # waits for the vector
+        if meaning is not None:
+            bodies["meaning"] = meaning
+        else:
+            bodies["count"] = build_count_body(query)
+        responses.update(self._msearch(bodies))
+        if lexical is not None:
+            responses.update(lexical.result())
+        count = responses.pop("count", None)
+        windows = {name: ranked(response, vector=name == "meaning")
+                   for name, response in responses.items()}
+        fused = fusion.fuse(windows)
+        feedback = None
+        if meaning is not None:
+            feedback = self._feedback_vector(fused, vectors_of(responses["meaning"]))
+        if feedback is not None:
+            found = self.client.search(index=self.alias,
+                                       **build_feedback_body(query, feedback)).body
+            windows["feedback"] = ranked(found, vector=True)
+            fused = fusion.fuse(windows)
+        return fused, count, feedback
+
+    def _count(self, query: SearchQuery, feedback: np.ndarray | None) -> dict:
+        """Total and facet counts of a text search (build_count_body)."""
+        return self.client.search(index=self.alias,
+                                  **build_count_body(query, feedback=feedback)).body
 
     def _page(self, query: SearchQuery, order: list[int]) -> dict:
         """The page's hits with their highlights. The request is in flight while the

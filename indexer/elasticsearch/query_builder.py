@@ -5,14 +5,15 @@ A text search (indexer/fusion.py defines the method):
   within the filters; they are fused. While the model is still embedding the
   query, "words" and "concept" go first and "meaning" follows once the vector
   is there (the engine's search and the model overlap);
-- with the query's vector, one `_msearch` of "count" and "feedback" (the kNN
-  window of the fused best documents' mean vector; their vectors come with the
-  "meaning" window, or by `build_vectors_body` when words or a concept alone found
-  one); without it, "count" goes with the first `_msearch`. "count": words OR
-  concept, plus the kNN neighbours (of the query's vector and of the feedback
-  vector) within the filters; its total and aggregations are what counts. Filters
-  go into post_filter so each facet's aggregation ignores its own selection
-  (disjunctive counts).
+- with the query's vector, "feedback": the kNN window of the fused best
+  documents' mean vector (their vectors come with the "meaning" window, or by
+  `build_vectors_body` when words or a concept alone found one), fused with the
+  others;
+- "count": words OR concept, plus the kNN neighbours (of the query's vector and of
+  the feedback vector) within the filters; its total and aggregations are what
+  counts. Filters go into post_filter so each facet's aggregation ignores its own
+  selection (disjunctive counts). Without a vector it goes with the first
+  `_msearch`; with one, beside the page's request once the fused page is full.
 The fused page is then fetched once more with highlights (`build_page_body`).
 Browsing and "newest" need only the "count" request, sorted.
 """

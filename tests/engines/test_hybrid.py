@@ -169,3 +169,21 @@ def test_the_caller_hears_of_the_page_in_its_own_thread(engine):
     else:
         assert [page for page, _thread in heard] in ([], [ids(result)])
     assert all(thread is threading.current_thread() for _page, thread in heard)
+
+
+def test_a_full_page_counts_what_the_whole_list_counts(engine):
+    # Elasticsearch counts while it highlights a full page, and counts first when the
+    # page may need the newest documents past the signals' windows.
+    index(engine, *[
+        replace(doc(n, f"Hydrogen depot {n}", city=("Aachen", "Bonn", "Essen")[n % 3]),
+                vector=unit(1.0, n / 10))
+        for n in range(1, 8)],
+        replace(doc(8, "Brennstoffzellen", language="de", city="Bonn"), vector=unit(1.0)),
+        replace(doc(9, "Youth theatre", city="Bonn"), vector=unit(0.0, 1.0)))
+    query = SearchQuery(text="hydrogen depot", vector=unit(1.0), facets=("city",))
+    whole = engine.search(query)
+    pages = [engine.search(replace(query, page=page, per_page=3)) for page in (1, 2, 3)]
+    assert whole.total == 8 and 9 not in ids(whole)
+    assert [hit_id for page in pages for hit_id in ids(page)] == ids(whole)
+    assert {(page.total, str(counts(page, "city"))) for page in pages} == {
+        (8, str(counts(whole, "city")))}
