@@ -16,7 +16,13 @@
    through GET /api/v1/search (Flask test client). The exact request bodies the
    portal sent are recorded and replayed as plain `_search` calls with the same
    client (all of a request's searches: a typo check or a fuzzy retry adds some);
-   the ratio portal p50 / `_search` p50 is the portal's overhead (goal <= 1.5).
+   the ratio portal p50 / `_search` p50 is the portal's overhead (issue 8: <= 1.2).
+   The replay sends a request's searches one after the other; the portal sends
+   some at once (the words while the model embeds the query, the meaning window
+   beside them, the count beside the page), and the ratio credits that. So the
+   portal's own time is reported too: `outside_requests_p50`, the portal's time
+   with none of its searches in flight (parsing, the model's time not covered by
+   a search, fusion, loading rows, the JSON).
    Each query runs raw and through the portal back to back, so background load
    hits both alike.
 
@@ -116,6 +122,40 @@ class RecordingClient:
         return self._client.msearch(**kwargs)
 
 
+class TimingClient:
+    """The engine's Elasticsearch client, noting when each search was in flight."""
+
+    def __init__(self, client):
+        self._client = client
+        self.in_flight: list[tuple[float, float]] = []
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def _timed(self, method, kwargs):
+        started = time.perf_counter()
+        try:
+            return method(**kwargs)
+        finally:
+            self.in_flight.append((started, time.perf_counter()))  # list.append: thread-safe
+
+    def search(self, **kwargs):
+        return self._timed(self._client.search, kwargs)
+
+    def msearch(self, **kwargs):
+        return self._timed(self._client.msearch, kwargs)
+
+
+def union_ms(intervals: list[tuple[float, float]]) -> float:
+    """Milliseconds covered by at least one of the (start, end) intervals."""
+    covered, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop > end:
+            covered += stop - max(start, end)
+            end = stop
+    return covered * 1000
+
+
 def load_portal(args, workdir: Path, prefix: str):
     from cityexchange import create_app
     from cityexchange.extensions import db
@@ -166,7 +206,10 @@ def bench_portal(args, prefix: str) -> dict:
             engine.client = recorder._client
             embedding = _time_query_embedding()
             load_before = os.getloadavg()[0]
-            raw, portal, took, repeated = _measure(args, engine.client, client, params, bodies)
+            timing = TimingClient(engine.client)
+            engine.client = timing
+            raw, portal, took, repeated, own = _measure(args, timing, client, params, bodies)
+            engine.client = timing._client
             load_after = os.getloadavg()[0]
             engine.drop_all()
     raw_p, portal_p = percentiles(raw), percentiles(portal)
@@ -180,6 +223,7 @@ def bench_portal(args, prefix: str) -> dict:
             "overhead_p50": round(portal_p["p50"] / raw_p["p50"], 2),
             "repeated_p50": round(percentiles(repeated)["p50"], 2),
             "overhead_p50_repeated": round(percentiles(repeated)["p50"] / raw_p["p50"], 2),
+            "outside_requests_p50": round(percentiles(own)["p50"], 2),
             "load": f"{load_before:.1f}–{load_after:.1f}",
             "query_embedding_p50": round(percentiles(embedding)["p50"], 2),
             "overhead_p50_without_embedding": round(
@@ -207,23 +251,26 @@ def _portal(client, query_string):
 def _measure(args, es, client, params, bodies):
     """Per query: the raw replay, the portal with the query embedded by the model (the
     query-vector cache cleared), then the portal again (the vector from the cache, as for
-    a repeated query, a second page or a facet click)."""
+    a repeated query, a second page or a facet click). `es` is the engine's TimingClient:
+    `own` is each first portal request's time with none of its searches in flight."""
     from indexer.embedding import clear_query_cache
 
     profiler = cProfile.Profile() if args.profile else None
-    raw, portal, took, repeated = [], [], [], []
+    raw, portal, took, repeated, own = [], [], [], [], []
     for _ in range(args.rounds):
         for query_string, searches in zip(params, bodies):
             started = time.perf_counter()
-            took.append(sum(float(getattr(es, method)(**body)["took"])
+            took.append(sum(float(getattr(es._client, method)(**body)["took"])
                             for method, body in searches))
             raw.append((time.perf_counter() - started) * 1000)
             if profiler:
                 profiler.enable()
             clear_query_cache()
+            es.in_flight = []
             started = time.perf_counter()
             _portal(client, query_string)
             portal.append((time.perf_counter() - started) * 1000)
+            own.append(portal[-1] - union_ms(es.in_flight))
             started = time.perf_counter()
             _portal(client, query_string)
             repeated.append((time.perf_counter() - started) * 1000)
@@ -232,7 +279,7 @@ def _measure(args, es, client, params, bodies):
     if profiler:
         profiler.dump_stats(args.profile)
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(30)
-    return raw, portal, took, repeated
+    return raw, portal, took, repeated, own
 
 
 # -- main --------------------------------------------------------------------------------
