@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from indexer import fusion
 from indexer.embedded import bitsets, matching, postings, vocabulary
 from indexer.embedded.products import product
+from indexer.embedded.quantized import FirstPass
 from indexer.embedded.schema import CENTRAL_TOPIC, fts_table
 from indexer.embedded.snapshot import Snapshot
 from indexer.embedding import from_bytes
@@ -78,7 +79,7 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
         inside = (bitsets.as_array(filtered, snapshot.vector_ids) if vector is not None
                   else None)
         neighbours = _neighbours(snapshot, vector, inside,
-                                 similarities=similarities.result() if similarities else None)
+                                 first=similarities.result() if similarities else None)
         fused = feedback = None
         if windows is not None:
             windows["meaning"] = list(neighbours.items())
@@ -164,7 +165,7 @@ def _similarities_later(snapshot: Snapshot, query: SearchQuery) -> Future | None
         try:
             stored = None if embedded.exception() else embedded.result()
             similarities.set_result(None if stored is None
-                                    else product(snapshot.vectors, from_bytes(stored)))
+                                    else _first_pass(snapshot, from_bytes(stored)))
         except Exception as error:  # the search must not wait for ever
             similarities.set_exception(error)
 
@@ -172,24 +173,40 @@ def _similarities_later(snapshot: Snapshot, query: SearchQuery) -> Future | None
     return similarities
 
 
+def _first_pass(snapshot: Snapshot, vector: np.ndarray) -> np.ndarray | FirstPass:
+    """What a neighbour search over the whole matrix reads first: the int8 rows'
+    approximate cosines (quantized.py) or the float32 rows' exact ones."""
+    if snapshot.quantized is not None:
+        return snapshot.quantized.first_pass(vector)
+    return product(snapshot.vectors, vector)
+
+
 def _neighbours(snapshot: Snapshot, vector: np.ndarray | None, inside: np.ndarray | None,
                 floor: float = fusion.SIMILARITY_FLOOR,
                 k: int = fusion.K_NEIGHBOURS,
-                similarities: np.ndarray | None = None) -> dict[int, float]:
+                first: np.ndarray | FirstPass | None = None) -> dict[int, float]:
     """id -> cosine of the `k` nearest documents among the matrix rows `inside` (a
     boolean mask: the filters' documents), at `floor` or above, best first: exact search
-    over the float32 matrix (`similarities`: its product with `vector`, when already
-    made), or over the candidates of the reduced first pass (reduced.py)."""
+    over the float32 matrix, or over the rows the int8 first pass leaves (quantized.py),
+    or over the candidates of the reduced first pass (reduced.py). `first`: _first_pass,
+    when already made."""
     if vector is None or not len(snapshot.vector_ids):
         return {}
-    if snapshot.reduced is None:
-        ids = snapshot.vector_ids
-        similarities = (product(snapshot.vectors, vector) if similarities is None
-                        else similarities)
-    else:
+    if snapshot.reduced is not None:
         rows = snapshot.reduced.candidates(vector, inside)
-        ids, similarities, inside = (snapshot.vector_ids[rows], snapshot.vectors[rows] @ vector,
-                                     inside[rows])
+    else:
+        first = _first_pass(snapshot, vector) if first is None else first
+        if not isinstance(first, FirstPass):  # every row's exact cosine
+            return _nearest(snapshot.vector_ids, first, inside, floor, k)
+        rows = snapshot.quantized.candidates(first, inside, floor, k)
+    return _nearest(snapshot.vector_ids[rows], snapshot.vectors[rows] @ vector, inside[rows],
+                    floor, k)
+
+
+def _nearest(ids: np.ndarray, similarities: np.ndarray, inside: np.ndarray, floor: float,
+             k: int) -> dict[int, float]:
+    """id -> cosine of the `k` best `similarities` of the rows `inside`, at `floor` or
+    above, best first."""
     similarities = np.where(inside & (similarities >= floor), similarities, -np.inf)
     count = min(k, len(similarities))
     if not count:

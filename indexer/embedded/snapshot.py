@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.embedded import bitsets
+from indexer.embedded import bitsets, quantized
 from indexer.embedded.postings import Lexicon, generations_array, load_lexicon
 from indexer.embedded.reduced import REDUCED_FROM, Reduced, basis_of, projected
 from indexer.embedded.schema import VECTOR_DTYPE
@@ -45,6 +45,9 @@ class Snapshot:
                                 compare=False)
     # From REDUCED_FROM vectors on, the same rows projected for a first pass (reduced.py).
     reduced: Reduced | None = field(default=None, compare=False)
+    # Between QUANTIZED_FROM and REDUCED_FROM vectors, the same rows as int8 for an exact
+    # first pass (quantized.py), built in the background.
+    int8_rows: quantized.Int8Rows | None = field(default=None, compare=False)
     # Which postings entries are current, and the texts' lengths (postings.py).
     lexicon: Lexicon | None = field(default=None, compare=False)
     # Filled while searching (vocabulary.py), valid for this generation:
@@ -52,6 +55,11 @@ class Snapshot:
     term_present: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
     # Computed on first use: see newest_ranks.
     _ranks: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def quantized(self) -> quantized.Quantized | None:
+        """The int8 first pass, once built."""
+        return self.int8_rows.ready if self.int8_rows is not None else None
 
     def sort_key(self, doc_id: int) -> tuple[str, int]:
         return self.published.get(doc_id, ""), doc_id
@@ -116,6 +124,14 @@ def _reduced(vectors: np.ndarray) -> Reduced | None:
     return Reduced(basis, projected(vectors, basis))
 
 
+def _int8_rows(vectors: np.ndarray) -> quantized.Int8Rows | None:
+    """The int8 first-pass matrix (quantized.py), where neither the cache nor the reduced
+    pass serves."""
+    if not quantized.QUANTIZED_FROM <= len(vectors) < REDUCED_FROM:
+        return None
+    return quantized.Int8Rows(vectors)
+
+
 def load(connection: sqlite3.Connection, name: str, generation: int) -> Snapshot:
     rows = _rows(connection, "SELECT id, coalesce(published_at, ''), generation FROM docs")
     published = {doc_id: date for doc_id, date, _generation in rows}
@@ -124,6 +140,7 @@ def load(connection: sqlite3.Connection, name: str, generation: int) -> Snapshot
     ids, vectors = _vectors(connection, "SELECT id, vector FROM docs WHERE vector IS NOT NULL")
     return Snapshot(name, generation, bitsets.from_ids(published), dict(values), published,
                     vector_ids=ids, vectors=vectors, reduced=_reduced(vectors),
+                    int8_rows=_int8_rows(vectors),
                     lexicon=load_lexicon(connection, generations))
 
 
@@ -167,6 +184,8 @@ def update(connection: sqlite3.Connection, old: Snapshot, generation: int) -> Sn
     return Snapshot(old.name, generation, all_docs, values, published,
                     vector_ids=np.concatenate([old.vector_ids[kept], new_ids]),
                     vectors=vectors, reduced=reduced,
+                    int8_rows=(old.int8_rows if not len(new_vectors) and kept.all()
+                               else _int8_rows(vectors)),
                     lexicon=load_lexicon(connection, _generations(old, gone, rows)))
 
 
