@@ -17,6 +17,7 @@ at 10k, ~200 ms at 50k); searches meanwhile read the float32 rows.
 from __future__ import annotations
 
 import logging
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -84,13 +85,20 @@ class Int8Rows:
 
     def __init__(self, vectors: np.ndarray):
         self.ready: Quantized | None = None
-        _BUILDER.submit(self._build, vectors)
+        # Weakly: a snapshot replaced by a newer one before its turn is not built for.
+        _BUILDER.submit(_build, weakref.ref(self), vectors)
 
-    def _build(self, vectors: np.ndarray) -> None:
-        try:
-            self.ready = quantized_of(vectors)
-        except Exception:  # the searches go on over the float32 rows
-            log.exception("could not build the int8 copy of %d vectors", len(vectors))
+
+def _build(holder: weakref.ref[Int8Rows], vectors: np.ndarray) -> None:
+    if holder() is None:
+        return
+    try:
+        built_copy = quantized_of(vectors)
+    except Exception:  # the searches go on over the float32 rows
+        log.exception("could not build the int8 copy of %d vectors", len(vectors))
+        return
+    if (rows := holder()) is not None:
+        rows.ready = built_copy
 
 
 def built() -> None:

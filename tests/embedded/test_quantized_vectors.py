@@ -5,6 +5,7 @@ are the whole float32 matrix's. Vectors here are clustered plain data; no model.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -133,3 +134,18 @@ def test_the_engine_searches_the_int8_rows_and_keeps_them_current(engine_with_in
         assert ids(result)[0] == i
         quantized.built()
     assert held_snapshot(engine).quantized.scales.shape == (260,)
+
+
+def test_a_copy_nobody_holds_any_more_is_not_built(monkeypatch):
+    # Snapshots replaced quickly (writes in a row) must not queue a build each.
+    vectors = clustered(200, topics=4).astype(np.float32)
+    made = []
+    monkeypatch.setattr(quantized, "quantized_of", lambda rows: made.append(len(rows)) or "copy")
+    busy = threading.Event()
+    quantized._BUILDER.submit(busy.wait, 5)  # the builder is still at an earlier one
+    dropped = quantized.Int8Rows(vectors)
+    kept = quantized.Int8Rows(vectors[:100])
+    del dropped
+    busy.set()
+    quantized.built()
+    assert made == [100] and kept.ready == "copy"
