@@ -40,3 +40,14 @@ def test_cityex_serve_answers_http(app):
         server.terminate()
         server.wait(timeout=10)
         server.stdout.close()
+
+
+def test_gunicorns_arbiter_holds_no_onnx_runtime_when_it_forks():
+    # The arbiter imports the app's package for its config, then forks the workers.
+    # ONNX Runtime loaded before the fork makes the workers abort on exit ("terminate
+    # called ... Invalid argument"), so gunicorn cannot stop them; it loads in the workers.
+    probe = ("import sys, cityexchange.gunicorn_conf, cityexchange.search_engine; "
+             "print(sorted(m for m in ('onnxruntime', 'onnx') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert loaded.stdout.strip() == "[]"

@@ -21,9 +21,12 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import onnxruntime
-from onnx import TensorProto, helper, numpy_helper
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 log = logging.getLogger(__name__)
 # Below this many rows the float32 matrix stays in the cache and is read as fast.
@@ -108,6 +111,10 @@ def built() -> None:
 
 def quantized_of(vectors: np.ndarray) -> Quantized:
     """The int8 copy of a float32 matrix (rows: unit vectors or any)."""
+    # Imported here, not with the engine: a process that forks (gunicorn's arbiter
+    # imports the app's package) must not hold ONNX Runtime's state across the fork;
+    # its workers then abort on exit.
+    import onnxruntime
     scales = np.abs(vectors).max(axis=1) / 127
     scales[scales == 0] = 1.0
     rows = np.rint(vectors / scales[:, None]).astype(np.int8)
@@ -125,6 +132,7 @@ def quantized_of(vectors: np.ndarray) -> Quantized:
 
 def _graph(rows: np.ndarray):
     """query (1 × dimensions, uint8) → its integer dot product with every row."""
+    from onnx import TensorProto, helper, numpy_helper
     count, dimensions = rows.shape
     matrix = numpy_helper.from_array(np.ascontiguousarray(rows.T), "matrix")
     zero_point = numpy_helper.from_array(np.array(ZERO_POINT, dtype=np.uint8), "zero_point")
