@@ -16,11 +16,11 @@ at 10k, ~200 ms at 50k); searches meanwhile read the float32 rows.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +34,8 @@ QUANTIZED_FROM = 4096
 # An int8 value of the query is stored as uint8 with this offset (MatMulInteger's
 # uint8 × int8 form).
 ZERO_POINT = 128
+# The module that makes the product's ONNX Runtime session (loaded on first use).
+KERNEL = "indexer.embedded.int8_kernel"
 # Covers float32 rounding: of the exact cosines' dot products (384 terms) and of the
 # approximate ones' scaling.
 ROUNDING = 1e-4
@@ -111,35 +113,11 @@ def built() -> None:
 
 def quantized_of(vectors: np.ndarray) -> Quantized:
     """The int8 copy of a float32 matrix (rows: unit vectors or any)."""
-    # Imported here, not with the engine: a process that forks (gunicorn's arbiter
-    # imports the app's package) must not hold ONNX Runtime's state across the fork;
-    # its workers then abort on exit.
-    import onnxruntime
     scales = np.abs(vectors).max(axis=1) / 127
     scales[scales == 0] = 1.0
     rows = np.rint(vectors / scales[:, None]).astype(np.int8)
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.enable_cpu_mem_arena = False
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(
-        _graph(rows).SerializeToString(), options, providers=["CPUExecutionProvider"])
-    return Quantized(session, scales.astype(np.float32),
+    # Loaded now, not with the engine (see int8_kernel.py: a process that forks must not
+    # hold ONNX Runtime).
+    kernel = importlib.import_module(KERNEL)
+    return Quantized(kernel.session(rows, ZERO_POINT), scales.astype(np.float32),
                      np.abs(vectors).sum(axis=1).astype(np.float32))
-
-
-def _graph(rows: np.ndarray):
-    """query (1 × dimensions, uint8) → its integer dot product with every row."""
-    from onnx import TensorProto, helper, numpy_helper
-    count, dimensions = rows.shape
-    matrix = numpy_helper.from_array(np.ascontiguousarray(rows.T), "matrix")
-    zero_point = numpy_helper.from_array(np.array(ZERO_POINT, dtype=np.uint8), "zero_point")
-    node = helper.make_node("MatMulInteger", ["query", "matrix", "zero_point"], ["dots"])
-    graph = helper.make_graph(
-        [node], "int8_rows",
-        [helper.make_tensor_value_info("query", TensorProto.UINT8, [1, dimensions])],
-        [helper.make_tensor_value_info("dots", TensorProto.INT32, [1, count])],
-        initializer=[matrix, zero_point])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
