@@ -385,28 +385,24 @@ class ElasticsearchEngine(SearchEngine):
                                                   np.ndarray | None]:
         """The signals' windows fused (with the feedback's when the query has a vector);
         the count's response when it went with them (no vector), and the feedback vector."""
-        bodies, responses = build_lexical_bodies(query), {}
-        lexical = None
+        bodies = build_lexical_bodies(query)
         if bodies and not query.vector_ready():
-            # The model is still embedding the query in its worker thread: the
-            # words and concept windows are searched meanwhile, and the meaning
-            # window is asked for as soon as the vector is there, while they may
-            # still be in flight (the node searches both at once).
-            lexical, bodies = _IN_FLIGHT.submit(self._msearch, bodies), {}
-        meaning = build_meaning_body(query)  # waits for the vector
-        if meaning is not None:
-            bodies["meaning"] = meaning
+            # The model is still embedding the query in its worker thread: the words
+            # and concept windows are searched from this thread at once, and a second
+            # thread asks for the meaning window as soon as the vector is there, while
+            # they are usually still in flight (the node searches both at once).
+            later = _IN_FLIGHT.submit(self._msearch_vector_bodies, query)
+            responses = self._msearch(bodies)
+            responses.update(later.result())
         else:
-            bodies["count"] = build_count_body(query)
-        responses.update(self._msearch(bodies))
-        if lexical is not None:
-            responses.update(lexical.result())
+            responses = self._msearch({**bodies, **self._vector_bodies(query)})
+        meaning = "meaning" in responses
         count = responses.pop("count", None)
         windows = {name: ranked(response, vector=name == "meaning")
                    for name, response in responses.items()}
         fused = fusion.fuse(windows)
         feedback = None
-        if meaning is not None:
+        if meaning:
             feedback = self._feedback_vector(fused, vectors_of(responses["meaning"]))
         if feedback is not None:
             found = self.client.search(index=self.alias,
@@ -414,6 +410,16 @@ class ElasticsearchEngine(SearchEngine):
             windows["feedback"] = ranked(found, vector=True)
             fused = fusion.fuse(windows)
         return fused, count, feedback
+
+    @staticmethod
+    def _vector_bodies(query: SearchQuery) -> dict[str, dict]:
+        """The meaning window's body, waiting for the query's vector; without one, the
+        count's (it then goes with the first request)."""
+        meaning = build_meaning_body(query)
+        return {"meaning": meaning} if meaning is not None else {"count": build_count_body(query)}
+
+    def _msearch_vector_bodies(self, query: SearchQuery) -> dict[str, dict]:
+        return self._msearch(self._vector_bodies(query))
 
     def _count(self, query: SearchQuery, feedback: np.ndarray | None) -> dict:
         """Total and facet counts of a text search (build_count_body)."""
