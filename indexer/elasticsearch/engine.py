@@ -75,10 +75,10 @@ REBUILD_REQUEST_TIMEOUT = 120.0
 SEARCH_RETRY_PAUSE = 0.25  # seconds
 HEALTH_TIMEOUT = 3.0  # seconds; a health check must answer fast, even when ES does not
 OUT_OF_DATE = "index out of date — run `cityex index rebuild`"
-# The words and concept request of a search whose query vector is still being computed,
-# the page request while the caller reads the page's rows, and the count beside the page
-# (ElasticsearchEngine._search);
-# the client is thread-safe and pools its connections.
+# The meaning request of a search whose query vector is still being computed (sent when
+# it is there, while the words are in flight), the page request while the caller reads
+# the page's rows, and the count beside the page (ElasticsearchEngine._search); the
+# client is thread-safe and pools its connections.
 _IN_FLIGHT = ThreadPoolExecutor(max_workers=4, thread_name_prefix="es-in-flight")
 
 
