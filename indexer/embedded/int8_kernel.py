@@ -10,21 +10,15 @@ and workers forked with ONNX Runtime already loaded abort on exit ("terminate ca
 from __future__ import annotations
 
 import numpy as np
-import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
+from indexer import ort_sessions
 
-def session(rows: np.ndarray, zero_point: int) -> onnxruntime.InferenceSession:
+
+def session(rows: np.ndarray, zero_point: int):
     """A session taking `query` (1 × dimensions, uint8 with `zero_point` for 0) and
     giving `dots`: its integer dot product with each of the int8 `rows`."""
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.enable_cpu_mem_arena = False
-    options.log_severity_level = 3
-    return onnxruntime.InferenceSession(_graph(rows, zero_point).SerializeToString(), options,
-                                        providers=["CPUExecutionProvider"])
+    return ort_sessions.session(_graph(rows, zero_point))
 
 
 def _graph(rows: np.ndarray, zero_point: int):
