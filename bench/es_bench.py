@@ -104,46 +104,30 @@ def bench_indexing(args, prefix: str) -> dict:
 # -- 2. portal overhead ------------------------------------------------------------------
 
 class RecordingClient:
-    """The engine's Elasticsearch client, noting the arguments of every search."""
+    """The engine's Elasticsearch client, noting the arguments of every search and when
+    it was in flight."""
 
     def __init__(self, client):
         self._client = client
-        self.searches: list[dict] = []
-
-    def __getattr__(self, name):
-        return getattr(self._client, name)
-
-    def search(self, **kwargs):
-        self.searches.append(("search", kwargs))
-        return self._client.search(**kwargs)
-
-    def msearch(self, **kwargs):
-        self.searches.append(("msearch", kwargs))
-        return self._client.msearch(**kwargs)
-
-
-class TimingClient:
-    """The engine's Elasticsearch client, noting when each search was in flight."""
-
-    def __init__(self, client):
-        self._client = client
+        self.searches: list[tuple[str, dict]] = []
         self.in_flight: list[tuple[float, float]] = []
 
     def __getattr__(self, name):
         return getattr(self._client, name)
 
-    def _timed(self, method, kwargs):
+    def _recorded(self, method: str, kwargs: dict):
+        self.searches.append((method, kwargs))
         started = time.perf_counter()
         try:
-            return method(**kwargs)
+            return getattr(self._client, method)(**kwargs)
         finally:
             self.in_flight.append((started, time.perf_counter()))  # list.append: thread-safe
 
     def search(self, **kwargs):
-        return self._timed(self._client.search, kwargs)
+        return self._recorded("search", kwargs)
 
     def msearch(self, **kwargs):
-        return self._timed(self._client.msearch, kwargs)
+        return self._recorded("msearch", kwargs)
 
 
 def union_ms(intervals: list[tuple[float, float]]) -> float:
@@ -203,13 +187,10 @@ def bench_portal(args, prefix: str) -> dict:
                 recorder.searches = []
                 _portal(client, query_string)
                 bodies.append(recorder.searches)
-            engine.client = recorder._client
             embedding = _time_query_embedding()
             load_before = os.getloadavg()[0]
-            timing = TimingClient(engine.client)
-            engine.client = timing
-            raw, portal, took, repeated, own = _measure(args, timing, client, params, bodies)
-            engine.client = timing._client
+            raw, portal, took, repeated, own = _measure(args, recorder, client, params, bodies)
+            engine.client = recorder._client
             load_after = os.getloadavg()[0]
             engine.drop_all()
     raw_p, portal_p = percentiles(raw), percentiles(portal)
@@ -251,8 +232,9 @@ def _portal(client, query_string):
 def _measure(args, es, client, params, bodies):
     """Per query: the raw replay, the portal with the query embedded by the model (the
     query-vector cache cleared), then the portal again (the vector from the cache, as for
-    a repeated query, a second page or a facet click). `es` is the engine's TimingClient:
-    `own` is each first portal request's time with none of its searches in flight."""
+    a repeated query, a second page or a facet click). `es` is the engine's
+    RecordingClient: `own` is each first portal request's time with none of its searches
+    in flight."""
     from indexer.embedding import clear_query_cache
 
     profiler = cProfile.Profile() if args.profile else None
@@ -266,7 +248,7 @@ def _measure(args, es, client, params, bodies):
             if profiler:
                 profiler.enable()
             clear_query_cache()
-            es.in_flight = []
+            es.searches, es.in_flight = [], []
             started = time.perf_counter()
             _portal(client, query_string)
             portal.append((time.perf_counter() - started) * 1000)

@@ -391,7 +391,7 @@ class ElasticsearchEngine(SearchEngine):
             # and concept windows are searched from this thread at once, and a second
             # thread asks for the meaning window as soon as the vector is there, while
             # they are usually still in flight (the node searches both at once).
-            later = _IN_FLIGHT.submit(self._msearch_vector_bodies, query)
+            later = _IN_FLIGHT.submit(lambda: self._msearch(self._vector_bodies(query)))
             responses = self._msearch(bodies)
             responses.update(later.result())
         else:
@@ -417,9 +417,6 @@ class ElasticsearchEngine(SearchEngine):
         count's (it then goes with the first request)."""
         meaning = build_meaning_body(query)
         return {"meaning": meaning} if meaning is not None else {"count": build_count_body(query)}
-
-    def _msearch_vector_bodies(self, query: SearchQuery) -> dict[str, dict]:
-        return self._msearch(self._vector_bodies(query))
 
     def _count(self, query: SearchQuery, feedback: np.ndarray | None) -> dict:
         """Total and facet counts of a text search (build_count_body)."""
