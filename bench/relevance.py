@@ -42,6 +42,9 @@ from cityexchange.services import crosslang  # noqa: E402
 from cityexchange.services.search import SearchRequest  # noqa: E402
 from indexer import LanguageText, SearchDocument, create_engine  # noqa: E402
 from indexer.analysis import THESAURUS_PATH, fold  # noqa: E402
+from indexer.common_words import NONE as NO_COMMON_WORDS  # noqa: E402
+from indexer.common_words import CommonWords, texts_of  # noqa: E402
+from indexer.common_words import count as count_common_words  # noqa: E402
 from indexer.embedding import VectorCache, create_embedder, default_cache_path  # noqa: E402
 from indexer.thesaurus import Thesaurus  # noqa: E402
 
@@ -197,12 +200,13 @@ class RankingOnly:
 
 
 def evaluate(engine, queries: list[Query], slugs: dict[int, str],
-             thesaurus: Thesaurus, embedder=None, workers: int = 1) -> list[Outcome]:
+             thesaurus: Thesaurus, embedder=None, workers: int = 1,
+             common: CommonWords = NO_COMMON_WORDS) -> list[Outcome]:
     def run(query: Query) -> Outcome:
         request = SearchRequest(q=query.text, page=1, per_page=K, sort="relevance",
                                 ui_lang=query.language)
         result, explanation = crosslang.search(RankingOnly(engine), request, thesaurus,
-                                               embedder)
+                                               embedder, common_words=common)
         ranked = [slugs[hit.id] for hit in result.hits]
         return Outcome(
             query, ranked, ndcg_at(ranked, query.judgments), recall_at(ranked, query.judgments),
@@ -266,7 +270,8 @@ def run_engine(name: str, es_url: str | None = None, thesaurus: Thesaurus | None
             engine.rebuild(corpus)
             engine.refresh()
             return evaluate(engine, typed(load_queries(), typing), {d.id: d.slug for d in corpus},
-                            thesaurus, embedder, WORKERS[name])
+                            thesaurus, embedder, WORKERS[name],
+                            count_common_words(texts_of(corpus)))
         finally:
             if hasattr(engine, "drop_all"):
                 engine.drop_all()

@@ -48,6 +48,9 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A word as the model reads it, with the hyphens, apostrophes, slashes and dots inside
+# it ("CO2-neutral", "l'industria", "30 km/h").
+QUERY_WORD = re.compile(r"\w+(?:[-'’/.]\w+)*")
 
 
 def tokenize(text: str) -> list[str]:

@@ -32,7 +32,6 @@ import hashlib
 import importlib
 import json
 import os
-import re
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -42,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.analysis import CONFIG_DIR, guess_language
+from indexer.analysis import CONFIG_DIR, QUERY_WORD, guess_language
 from indexer.documents import SearchDocument
 from indexer.spelling import with_accents
 
@@ -74,16 +73,11 @@ class Embedder(abc.ABC):
         """A (len(texts), dimensions) matrix for passages of documents."""
 
 
-# A word with the hyphens, apostrophes, slashes and dots inside it ("CO2-neutral",
-# "l'industria", "30 km/h").
-_QUERY_WORD = re.compile(r"\w+(?:[-'’/.]\w+)*")
-
-
 def without_marks(text: str) -> str:
     """The query's words, without the quotes, brackets and marks around them: the words
     signal ignores them, and quotes around every query cost the meaning signal 0.05
     nDCG@10 cross-language (docs/relevance.md)."""
-    return " ".join(_QUERY_WORD.findall(text)) or text
+    return " ".join(QUERY_WORD.findall(text)) or text
 
 
 # Languages whose spelling says something with a capital: German writes its nouns so.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from indexer.analysis import LANGUAGES, analyze
 from indexer.query import Expansion
 from indexer.spelling import with_accents
-from indexer.thesaurus import Thesaurus
+from indexer.thesaurus import LabelSpan, Thesaurus
 
 PREF_BOOST = 0.6
 ALT_BOOST = 0.4
@@ -29,7 +29,13 @@ class Expanded:
 
 
 def recognise(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[str]:
-    """Concept ids named in `text`, whichever supported language it is written in.
+    """Concept ids named in `text`, whichever supported language it is written in."""
+    return list(dict.fromkeys(span.concept for span in recognised_spans(text, thesaurus,
+                                                                        languages)))
+
+
+def recognised_spans(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[LabelSpan]:
+    """The labels named in `text` (words of `tokenize(text)`), in the order they start.
 
     A label read in one language that lies inside a longer label read in another
     is dropped: "orti urbani" is urban gardening (it), not urban development
@@ -41,7 +47,7 @@ def recognise(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[str]
         other.start <= span.start and span.end <= other.end
         and other.end - other.start > span.end - span.start for other in spans)]
     kept.sort(key=lambda span: (span.start, -span.end))
-    return list(dict.fromkeys(span.concept for span in kept))
+    return kept
 
 
 def expand(text: str, thesaurus: Thesaurus) -> Expanded:

@@ -31,7 +31,9 @@ from indexer.analysis import (
     tokenize,
 )
 from indexer.embedding import Embedder, query_vector_later
-from indexer.expansion import recognise
+from indexer.common_words import NONE as NO_COMMON_WORDS
+from indexer.common_words import CommonWords, for_the_model
+from indexer.expansion import recognised_spans
 from indexer.spelling import corrected, suspects
 from indexer.thesaurus import Thesaurus
 
@@ -97,21 +99,24 @@ class Explanation:
 def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
                 text: str | None = None, fuzzy: bool = False,
                 embedder: Embedder | None = None,
+                common_words: CommonWords = NO_COMMON_WORDS,
                 on_page: Callable[[list[int]], None] | None = None,
                 ) -> tuple[SearchQuery, Explanation]:
     """The SearchQuery for a request (its text, or `text` instead), and what it tries;
-    `on_page`: see SearchQuery."""
+    `on_page`: see SearchQuery; `common_words`: what the model leaves out of the text."""
     text = search_request.q if text is None else text
     browse = not text.strip()
     # literal ("only my words"): the words typed only, no concepts, no similar meaning.
     literal = getattr(search_request, "literal", False)
-    # Embedded in a worker thread, started first: it runs while the concepts are
-    # recognised and the engine runs its lexical queries (and is cached).
+    spans = () if browse or literal else recognised_spans(text, thesaurus)
+    concepts = tuple(c for c in dict.fromkeys(span.concept for span in spans) if c in thesaurus)
+    # Embedded in a worker thread: it runs while the engine runs its lexical queries
+    # (and is cached). The model reads the query without the collection's common words,
+    # but for those a recognised label covers (indexer/common_words.py).
     pending = None
     if embedder is not None and not browse and not literal and tokenize(text):
-        pending = query_vector_later(embedder, text)
-    concepts = () if browse or literal else tuple(
-        c for c in recognise(text, thesaurus) if c in thesaurus)
+        covered = {word for span in spans for word in range(span.start, span.end)}
+        pending = query_vector_later(embedder, for_the_model(text, common_words, covered))
     narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
                      if other in thesaurus and other not in concepts)
     query = SearchQuery(
@@ -135,11 +140,12 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
 def search(engine: SearchEngine, search_request: SearchRequest, thesaurus: Thesaurus,
            embedder: Embedder | None = None,
            on_page: Callable[[list[int]], None] | None = None,
+           common_words: CommonWords = NO_COMMON_WORDS,
            ) -> tuple[SearchResult, Explanation]:
     """Run the request; when a word is a typo, retry with the correction. `on_page`:
-    see SearchQuery (called for the retry's page too)."""
+    see SearchQuery (called for the retry's page too); `common_words`: see build_query."""
     query, explanation = build_query(search_request, thesaurus, embedder=embedder,
-                                     on_page=on_page)
+                                     common_words=common_words, on_page=on_page)
     result = engine.search(query)
     if query.is_browse:
         return result, explanation
