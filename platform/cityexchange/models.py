@@ -462,3 +462,19 @@ class CityMessage(db.Model):
     contact: Mapped[ContactPerson | None] = relationship()
     case_study: Mapped[CaseStudy | None] = relationship()
     mail: Mapped[OutgoingMail | None] = relationship()
+
+
+class CommonWordCount(db.Model):
+    """A language's common words (indexer/common_words.py), counted by the indexer: the
+    web workers of both engines read the same (services/common_words.py)."""
+
+    __tablename__ = "common_words"
+
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # The stems more than half of the language's counted case studies hold.
+    stems: Mapped[list] = mapped_column(JSON, default=list)
+    # Case studies counted in this language (a sample past indexer.common_words.SAMPLE).
+    documents: Mapped[int]
+    # Published case studies when they were counted: a count this far off is done again.
+    published: Mapped[int]
+    counted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,9 +19,12 @@ from cityexchange.models import (
     City,
     Collection,
     CollectionItem,
+    CommonWordCount,
     OutboxEntry,
+    Translation,
     utcnow,
 )
+from cityexchange.services import common_words
 from cityexchange.services.embeddings import (
     BACKFILL_BATCH,
     attach_vectors,
@@ -33,6 +36,7 @@ from cityexchange.services.provenance import kinds as provenance_kinds
 from cityexchange.search_engine import get_engine
 from cityexchange.thesaurus import get_thesaurus
 from indexer import DocumentsRefused, EngineUnavailable, LanguageText, SearchDocument
+from indexer.common_words import CommonWords, count, sample
 from indexer.engine import Deletion
 
 log = logging.getLogger(__name__)
@@ -130,7 +134,8 @@ def _collection_slugs_of(ids) -> dict[int, list[str]]:
     return slugs
 
 
-def _load_case_studies(ids) -> dict[int, CaseStudy]:
+def load_case_studies(ids) -> dict[int, CaseStudy]:
+    """The case studies with what build_document reads, loaded at once."""
     rows = db.session.scalars(
         select(CaseStudy)
         .where(CaseStudy.id.in_(ids))
@@ -221,7 +226,7 @@ def push_ids(engine, ids: set[int], *, embed: bool) -> tuple[int, int, dict[int,
 
     Returns (indexed, deleted, refused id -> the engine's reason).
     """
-    case_studies = _load_case_studies(ids)
+    case_studies = load_case_studies(ids)
     collections = _collection_slugs_of(ids)
     documents, deletions = [], []
     for case_study_id in sorted(ids):
@@ -366,7 +371,7 @@ def published_documents(batch_size: int = 500) -> Iterator[SearchDocument]:
         ).all()
         if not ids:
             return
-        case_studies = _load_case_studies(ids)
+        case_studies = load_case_studies(ids)
         # Stored vectors are reused; missing ones come from the worker or the backfill.
         yield from attach_vectors([build_document(case_studies[case_study_id])
                                    for case_study_id in ids], compute=False)
@@ -398,6 +403,7 @@ def rebuild_index(engine=None, tracker=None) -> str:
         if refused:
             _set_aside_new(refused)
     drain_outbox(engine)
+    count_common_words()
     return name
 
 
@@ -418,6 +424,7 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
             # Then missing vectors: a few per round (embedding is slow, ~15 passages/s);
             # with --once all of them.
             backfilled = backfill(get_engine(), limit=None if once else BACKFILL_BATCH)
+            count_common_words_if_stale()
         except (EngineUnavailable, OperationalError) as error:
             db.session.rollback()
             failures += 1
@@ -442,3 +449,63 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
 
 def _what_failed(error: Exception) -> str:
     return "database" if isinstance(error, OperationalError) else "search engine"
+
+
+# -- the collection's common words (indexer/common_words.py) ------------------------------
+
+# Counted again once the number of published case studies has moved this share.
+RECOUNT_SHARE = 0.05
+
+
+def count_common_words() -> CommonWords:
+    """Count the common words of the published case studies (at most
+    indexer.common_words.SAMPLE per language) and keep them for the web workers."""
+    published = count_published()
+    chosen = {language: set(sample(ids)) for language, ids in _ids_by_language().items()}
+    wanted = sorted(set().union(*chosen.values()))
+    texts = []
+    for start in range(0, len(wanted), BACKFILL_BATCH):
+        for case_study in load_case_studies(wanted[start:start + BACKFILL_BATCH]).values():
+            texts += [(language, text)
+                      for language, text in build_document(case_study, []).texts.items()
+                      if case_study.id in chosen.get(language, ())]
+    counted = count(texts)
+    db.session.execute(delete(CommonWordCount))
+    now = utcnow()
+    for language, documents in counted.documents.items():
+        db.session.add(CommonWordCount(language=language, documents=documents,
+                                       stems=sorted(counted.of(language)), published=published,
+                                       counted_at=now))
+    db.session.commit()
+    common_words.forget()
+    return counted
+
+
+def count_common_words_if_stale() -> bool:
+    """count_common_words when the published case studies changed by RECOUNT_SHARE since
+    the last count, or were never counted; whether it counted."""
+    published = count_published()
+    then = db.session.scalar(select(CommonWordCount.published).limit(1))
+    if then is None and not published:
+        return False
+    if then is not None and abs(published - then) <= RECOUNT_SHARE * then:
+        return False
+    counted = count_common_words()
+    log.info("common words counted: %s", ", ".join(
+        f"{language} {len(counted.of(language))} in {n} case studies"
+        for language, n in sorted(counted.documents.items())), extra={"published": published})
+    return True
+
+
+def _ids_by_language() -> dict[str, list[int]]:
+    """language -> the published case studies with a text in it (original or translation)."""
+    found: dict[str, list[int]] = {}
+    published = CaseStudy.status == "published"
+    for case_study_id, language in db.session.execute(
+            select(CaseStudy.id, CaseStudy.language).where(published)):
+        found.setdefault(language, []).append(case_study_id)
+    for case_study_id, language in db.session.execute(
+            select(Translation.case_study_id, Translation.language)
+            .join(CaseStudy, CaseStudy.id == Translation.case_study_id).where(published)):
+        found.setdefault(language, []).append(case_study_id)
+    return found

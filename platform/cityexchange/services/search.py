@@ -22,7 +22,7 @@ from cityexchange.models import (
     BUDGET_RANGES, CO2_BANDS, CaseStudy, City, Collection, Partnership, Translation)
 from cityexchange.schemas import YEAR_MAX, YEAR_MIN, SearchParamsSchema
 from cityexchange.search_engine import get_engine
-from cityexchange.services import crosslang
+from cityexchange.services import common_words, crosslang
 from cityexchange.services.embeddings import get_embedder
 from cityexchange.services.outcomes import budget_label, co2_label, project_status_label
 from cityexchange.thesaurus import get_thesaurus
@@ -209,7 +209,8 @@ def search(request: SearchRequest, *, summaries: bool = False) -> SearchPage:
         case_studies.update(load([doc_id for doc_id in ids if doc_id not in case_studies]))
 
     result, explanation = crosslang.search(get_engine(), request, get_thesaurus(),
-                                           get_embedder(), on_page=read_page)
+                                           get_embedder(), on_page=read_page,
+                                           common_words=common_words.current())
     read_page([hit.id for hit in result.hits])
     items = [
         ResultItem(case_studies[hit.id], hit.score, hit.highlights, hit.matched_languages,
