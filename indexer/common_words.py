@@ -1,17 +1,18 @@
-"""Words most of a language's case studies hold: the model reads a query without them.
+"""Words most of a language's case studies hold, and the query as the model reads it.
 
-Every case study of this portal is about a city, so "vivienda asequible en ciudades"
-asks what "vivienda asequible" asks; the model, though, reads "ciudades" as a third
-of the query and moves its vector towards whatever the collection says about cities
-(docs/relevance.md: queries ending "in cities" lost 0.013 nDCG@10 cross-language and
-0.029 same-language). The text the model reads leaves out each word whose stem more
-than CUT of the query's language's case studies hold: Lucene's old `common` terms
-query, applied to the meaning signal only. The words signal still matches them (BM25
-gives them little weight already).
+Every case study of this portal is about a city, so "hydrogen buses in cities" asks
+what "hydrogen buses" asks; the model, though, reads "cities" as a third of the query
+and moves its vector towards whatever the collection says about cities
+(docs/relevance.md: queries ending "in cities" lost 0.014 nDCG@10 cross-language and
+0.029 same-language). A stem is common in a language when more than CUT of its case
+studies hold it. The model reads the query without its closing phrase of common words:
+function words, then common words only, after the query's last other word (Lucene's
+old `common` terms query, narrowed to that phrase and to the meaning signal; the words
+signal still matches them).
 
-Kept: a word inside a thesaurus label the query names ("città 30", "Cities Mission"),
-and the whole query when no content word would be left ("sustainable cities"). The
-function words before a word left out go with it ("… en ciudades").
+Kept: a common word that qualifies another ("municipal buildings", "city centre") or
+follows no function word ("sustainable cities"), a word inside a thesaurus label the
+query names ("network of cities"), and the whole query when nothing else is left.
 
 Both engines read the same text, so both must know the same shares: the indexer counts
 them (`count`) and the portal keeps them in its database; the relevance evaluation
@@ -42,7 +43,7 @@ CUT = 0.5
 # three of five Polish case studies hold): nothing in it is common.
 MIN_DOCUMENTS = 20
 # The indexer counts at most this many case studies per language, drawn at random: a
-# share estimated from 1,000 is off by 1.6 points at most one time in three.
+# share near CUT estimated from 1,000 is off by more than 1.6 points one time in three.
 SAMPLE = 1000
 
 
