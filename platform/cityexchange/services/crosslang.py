@@ -62,6 +62,8 @@ class Explanation:
     languages: tuple[str, ...] = ()
     concepts: tuple[ConceptRef, ...] = ()
     meaning: bool = False
+    # The text the model read, when it left out a closing phrase of common words.
+    meaning_read: str | None = None
     did_you_mean: str | None = None
     fuzzy_used: bool = False
     closest_concepts: tuple[ConceptRef, ...] = ()
@@ -86,7 +88,10 @@ class Explanation:
                 labels=", ".join(concept.label for concept in self.concepts)))
         else:
             lines.append(gettext("no thesaurus concept was recognised in the words"))
-        if self.meaning:
+        if self.meaning and self.meaning_read:
+            lines.append(gettext("case studies of similar meaning to “%(text)s”, in any language",
+                                 text=self.meaning_read))
+        elif self.meaning:
             lines.append(gettext("case studies of similar meaning, in any language"))
         if self.fuzzy_used and self.did_you_mean:
             lines.append(gettext("'%(spelling)s' and similar spellings (fuzzy matching)",
@@ -113,10 +118,11 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
     # Embedded in a worker thread: it runs while the engine runs its lexical queries
     # (and is cached). The model reads the query without the collection's common words,
     # but for those a recognised label covers (indexer/common_words.py).
-    pending = None
+    pending, read = None, text
     if embedder is not None and not browse and not literal and tokenize(text):
         covered = {word for span in spans for word in range(span.start, span.end)}
-        pending = query_vector_later(embedder, for_the_model(text, common_words, covered))
+        read = for_the_model(text, common_words, covered)
+        pending = query_vector_later(embedder, read)
     narrower = tuple(other for concept in concepts for other in thesaurus.get(concept).narrower
                      if other in thesaurus and other not in concepts)
     query = SearchQuery(
@@ -132,6 +138,7 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
         languages=tuple(language for language in LANGUAGES if analyze(text, language)),
         concepts=_refs(concepts, thesaurus, search_request.ui_lang),
         meaning=pending is not None,
+        meaning_read=read if read != text else None,
         fuzzy_used=fuzzy,
     )
     return query, explanation
@@ -179,7 +186,7 @@ def _retry(engine, search_request, thesaurus, typos: dict[str, str], result: Sea
     # The meaning of the query as typed (embedding it again would cost another ~7 ms).
     vector = query.meaning_vector()
     retry_query = replace(retry_query, vector=vector)
-    retry.meaning = vector is not None
+    retry.meaning, retry.meaning_read = vector is not None, explanation.meaning_read
     retried = engine.search(retry_query)
     # A typo is a word no case study holds, no common word of a language, close to a label
     # word: the correction is what was meant. How many the two searches find says little
