@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -27,8 +28,10 @@ from sqlalchemy import inspect, select
 
 from cityexchange import create_app
 from cityexchange.extensions import db
-from cityexchange.models import OutboxEntry
+from cityexchange.models import CommonWordCount, OutboxEntry
 from cityexchange.search_engine import get_engine
+from cityexchange.services import indexing
+from indexer.common_words import CommonWords
 from tests.conftest import make_config
 from tests.factories import make_case_study
 
@@ -226,3 +229,34 @@ def test_a_sqlite_backup_restores_into_postgresql(tmp_path, database_url):
         db.session.remove()
         db.engine.dispose()
         target.extensions["search_engine"].close()
+
+
+@pytest.mark.parametrize("pg_app", ["embedded"], indirect=True)
+def test_a_count_of_the_common_words_beside_another_waits_for_it(pg_app):
+    """A rebuild counting while the worker counts: the second waits, then replaces."""
+    _cli(pg_app, "init-db")
+    for number in range(3):
+        make_case_study(f"Tree planting {number}", body="The city plants trees.")
+    indexing.count_common_words()
+    first = CommonWords(stems={"en": frozenset({"tree"})}, documents={"en": 3})
+    indexing.store_common_words(first, published=3)  # open: this session holds its rows
+    errors = []
+
+    def count_beside() -> None:
+        with pg_app.app_context():
+            try:
+                indexing.count_common_words()
+            except Exception as error:  # reported by the assertion below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    beside = threading.Thread(target=count_beside)
+    beside.start()
+    beside.join(timeout=1)
+    assert beside.is_alive(), "the second count did not wait for the first"
+    db.session.commit()
+    beside.join(timeout=30)
+    assert errors == []
+    rows = db.session.scalars(select(CommonWordCount)).all()
+    assert [(row.language, row.documents, row.stems) for row in rows] == [("en", 3, [])]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -466,19 +466,30 @@ def count_common_words() -> CommonWords:
     texts = []
     for start in range(0, len(wanted), BACKFILL_BATCH):
         for case_study in load_case_studies(wanted[start:start + BACKFILL_BATCH]).values():
-            texts += [(language, text)
-                      for language, text in build_document(case_study, []).texts.items()
+            texts += [(language, language_text)
+                      for language, language_text in build_document(case_study, []).texts.items()
                       if case_study.id in chosen.get(language, ())]
     counted = count(texts)
+    store_common_words(counted, published)
+    db.session.commit()
+    common_words.forget()
+    return counted
+
+
+def store_common_words(counted: CommonWords, published: int) -> None:
+    """Replace the stored counts (not committed). A second process storing at the same
+    moment (a rebuild beside the worker) waits for the first to commit, then replaces
+    its rows: PostgreSQL by the table lock (without it, the second's inserts met the
+    first's rows), SQLite by its single writer."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE common_words IN EXCLUSIVE MODE"))
     db.session.execute(delete(CommonWordCount))
     now = utcnow()
     for language, documents in counted.documents.items():
         db.session.add(CommonWordCount(language=language, documents=documents,
                                        stems=sorted(counted.of(language)), published=published,
                                        counted_at=now))
-    db.session.commit()
-    common_words.forget()
-    return counted
+    db.session.flush()
 
 
 def count_common_words_if_stale() -> bool:
