@@ -40,6 +40,15 @@ and whose meaning is close ranks above one that shares a word of the query,
 whatever the lists' lengths. Equal scores keep the order of the first signal
 that listed the document (each list is by score, then newest).
 
+The final fusion (with the feedback's list) also gives meaning a say on every document
+the words or concept signal put in its window but that is not among the meaning
+neighbours (`meaning_candidates`): its cosine to the query joins the meaning list
+(`with_cosines`), so a case study the words found and whose meaning is close, though
+not among the twenty closest, ranks above one that only shares the words. The first
+fusion, whose best documents make the feedback vector, has the neighbours only
+(measured both ways, docs/relevance.md). A candidate is said to be close in meaning
+(Hit.reasons) only at SIMILARITY_FLOOR or above, as a neighbour is.
+
 What counts (total and facet counts): every document matched by words or a
 concept, plus the meaning neighbours and, sorted by relevance, the feedback
 neighbours (both found within the active filters).
@@ -143,14 +152,31 @@ def fuse(ranked: dict[str, Sequence[tuple[int, float]]]) -> list[Fused]:
     for signal in SIGNALS:
         found = list(ranked.get(signal, ()))[:WINDOW]
         reason, weight = REASONS.get(signal, signal), WEIGHTS[signal]
-        for (doc_id, _raw), score in zip(found, normalised(signal, found)):
+        for (doc_id, raw), score in zip(found, normalised(signal, found)):
             scores[doc_id] = scores.get(doc_id, 0.0) + weight * score
             listed = reasons.setdefault(doc_id, [])
-            if reason not in listed:
+            # A candidate's cosine (with_cosines) below the floor is no reason.
+            if reason not in listed and (signal != "meaning" or raw >= SIMILARITY_FLOOR):
                 listed.append(reason)
     # reverse=True keeps equal scores in their first listing's order, as the docstring says.
     order = sorted(scores, key=scores.__getitem__, reverse=True)
     return [Fused(doc_id, scores[doc_id], tuple(reasons[doc_id])) for doc_id in order]
+
+
+def meaning_candidates(ranked: Mapping[str, Sequence[tuple[int, float]]]) -> list[int]:
+    """The documents in the words' and concept's windows that are not among the meaning
+    neighbours: the final fusion adds their cosines to the query (with_cosines)."""
+    near = {doc_id for doc_id, _score in ranked.get("meaning", ())}
+    found = (doc_id for signal in ("words", "concept")
+             for doc_id, _score in list(ranked.get(signal, ()))[:WINDOW])
+    return [doc_id for doc_id in dict.fromkeys(found) if doc_id not in near]
+
+
+def with_cosines(neighbours: Sequence[tuple[int, float]],
+                 cosines: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The final fusion's meaning list: the neighbours and the candidates' (id, cosine),
+    best first (a stable sort: equal cosines keep the neighbours first)."""
+    return sorted([*neighbours, *cosines], key=lambda item: -item[1])
 
 
 def feedback_ids(fused: Sequence[Fused]) -> list[int]:

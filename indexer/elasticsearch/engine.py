@@ -34,6 +34,7 @@ from indexer.elasticsearch.errors import (
 )
 from indexer.elasticsearch.query_builder import (
     build_count_body,
+    build_cosines_body,
     build_feedback_body,
     build_lexical_bodies,
     build_meaning_body,
@@ -41,6 +42,7 @@ from indexer.elasticsearch.query_builder import (
     build_vectors_body,
 )
 from indexer.elasticsearch.results import (
+    cosines_of,
     doc_ids,
     facets_of,
     page_hits,
@@ -383,7 +385,8 @@ class ElasticsearchEngine(SearchEngine):
 
     def _fused(self, query: SearchQuery) -> tuple[list[fusion.Fused], dict | None,
                                                   np.ndarray | None]:
-        """The signals' windows fused (with the feedback's when the query has a vector);
+        """The signals' windows fused; with a vector, fused again with the feedback's
+        window and the candidates' cosines (indexer.fusion, one request for both). Also
         the count's response when it went with them (no vector), and the feedback vector."""
         bodies = build_lexical_bodies(query)
         if bodies and not query.vector_ready():
@@ -403,12 +406,23 @@ class ElasticsearchEngine(SearchEngine):
         fused = fusion.fuse(windows)
         feedback = None
         if meaning:
+            # The final fusion: the feedback's neighbours, and the cosines of the words'
+            # and concept's documents that are not among the meaning neighbours.
             feedback = self._feedback_vector(fused, vectors_of(responses["meaning"]))
-        if feedback is not None:
-            found = self.client.search(index=self.alias,
-                                       **build_feedback_body(query, feedback)).body
-            windows["feedback"] = ranked(found, vector=True)
-            fused = fusion.fuse(windows)
+            second = {}
+            if feedback is not None:
+                second["feedback"] = build_feedback_body(query, feedback)
+            candidates = fusion.meaning_candidates(windows)
+            if candidates:
+                second["cosines"] = build_cosines_body(query, candidates)
+            if second:
+                found = self._msearch(second)
+                if "feedback" in found:
+                    windows["feedback"] = ranked(found["feedback"], vector=True)
+                if "cosines" in found:
+                    windows["meaning"] = fusion.with_cosines(windows["meaning"],
+                                                             cosines_of(found["cosines"]))
+                fused = fusion.fuse(windows)
         return fused, count, feedback
 
     @staticmethod

@@ -231,6 +231,16 @@ def build_meaning_body(query: SearchQuery) -> dict | None:
             "track_total_hits": False, "_source": ["doc_id", "vector"]}
 
 
+def build_cosines_body(query: SearchQuery, ids: list[int]) -> dict:
+    """The cosine of the query's vector to each of `ids` that has a vector: a kNN among
+    them only, k all of them (Lucene searches a filter that leaves no more documents
+    than k exactly). The final fusion adds them to the meaning list (indexer.fusion)."""
+    knn = {"field": "vector", "query_vector": from_bytes(query.meaning_vector()).tolist(),
+           "k": len(ids), "num_candidates": len(ids), "filter": {"terms": {"doc_id": ids}}}
+    # Ids from _id: no stored source to read for a hundred or two hits.
+    return {"knn": knn, "size": len(ids), "track_total_hits": False, "_source": False}
+
+
 def build_vectors_body(ids: list[int]) -> dict:
     """The stored vectors of some documents (the feedback's best documents)."""
     return {"query": {"terms": {"doc_id": ids}}, "size": len(ids),

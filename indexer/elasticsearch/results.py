@@ -50,6 +50,12 @@ def ranked(response: dict, vector: bool = False) -> list[tuple[int, float]]:
             for raw in response["hits"]["hits"]]
 
 
+def cosines_of(response: dict) -> list[tuple[int, float]]:
+    """(id, cosine) of a kNN's hits searched without their source (build_cosines_body)."""
+    return [(int(raw["_id"]), 2 * float(raw["_score"] or 0.0) - 1)
+            for raw in response["hits"]["hits"]]
+
+
 def vectors_of(response: dict) -> dict[int, np.ndarray]:
     """id -> stored vector of the hits whose _source carries one."""
     return {int(raw["_source"]["doc_id"]): np.asarray(raw["_source"]["vector"], dtype=np.float32)

@@ -87,7 +87,10 @@ def run_search(connection: sqlite3.Connection, snapshot: Snapshot,
             if vector is not None:
                 feedback = _neighbours(snapshot, _feedback_vector(snapshot, fused), inside,
                                        fusion.FEEDBACK_FLOOR, fusion.FEEDBACK_NEIGHBOURS)
-                fused = fusion.fuse({**windows, "feedback": list(feedback.items())})
+                meaning = fusion.with_cosines(windows["meaning"], _cosines(
+                    snapshot, vector, fusion.meaning_candidates(windows)))
+                fused = fusion.fuse({**windows, "meaning": meaning,
+                                     "feedback": list(feedback.items())})
         matched = (bitsets.from_array(words[0]) | concept_bits
                    | bitsets.from_ids(neighbours) | bitsets.from_ids(feedback or ())
                    ) & snapshot.all_docs
@@ -215,6 +218,15 @@ def _nearest(ids: np.ndarray, similarities: np.ndarray, inside: np.ndarray, floo
     nearest = nearest[np.argsort(-similarities[nearest], kind="stable")]
     return {int(ids[row]): float(similarities[row]) for row in nearest
             if similarities[row] > -np.inf}
+
+
+def _cosines(snapshot: Snapshot, vector: np.ndarray, ids: list[int]) -> list[tuple[int, float]]:
+    """(id, cosine to `vector`) of those of `ids` that have a vector."""
+    if not ids:
+        return []
+    rows = np.flatnonzero(bitsets.as_array(bitsets.from_ids(ids), snapshot.vector_ids))
+    return list(zip(snapshot.vector_ids[rows].tolist(),
+                    (snapshot.vectors[rows] @ vector).tolist()))
 
 
 def _feedback_vector(snapshot: Snapshot, fused: list[fusion.Fused]) -> np.ndarray | None:

@@ -107,6 +107,22 @@ def test_words_concept_and_meaning_add_up(engine):
     assert result.total == 3
 
 
+def test_meaning_weighs_in_on_what_the_words_found_below_the_neighbours_floor(engine):
+    # Both hold the words alike; the older one's meaning is close to the query's, though
+    # under the floor of what meaning finds by itself (cosine 0.27 < SIMILARITY_FLOOR).
+    closer = 0.27
+    assert fusion.MEANING_ZERO < closer < fusion.SIMILARITY_FLOOR
+    index(engine,
+          replace(doc(1, "Rainwater harvesting in schools"),
+                  vector=unit(closer, float(np.sqrt(1 - closer ** 2)))),
+          replace(doc(2, "Rainwater harvesting in schools"), vector=unit(0.0, 1.0)),
+          replace(doc(3, "Youth theatre"), vector=unit(0.0, 0.0, 1.0)))
+    result = engine.search(SearchQuery(text="rainwater harvesting", vector=unit(1.0)))
+    # Without meaning's say the newer one (2) would lead: the words tie them.
+    assert ids(result) == [1, 2] and result.total == 2
+    assert result.hits[0].score > result.hits[1].score
+
+
 def test_a_document_found_by_words_and_meaning_counts_once_in_every_facet(engine):
     near = unit(1.0, 0.1)
     index(engine,

@@ -68,3 +68,26 @@ def test_feedback_adds_at_most_its_weight_and_says_meaning():
     assert {item.id: item.reasons for item in fused} == {
         1: ("words", "meaning"), 2: ("meaning",), 3: ("meaning",)}
     assert fused[-1].score == fusion.WEIGHTS["feedback"]
+
+
+def test_the_meaning_candidates_are_what_words_and_concepts_found_beyond_the_neighbours():
+    windows = {"words": [(1, 9.0), (2, 8.0)], "concept": [(2, 1.0), (3, 1.0)],
+               "meaning": [(3, 0.5), (4, 0.4)]}
+    assert fusion.meaning_candidates(windows) == [1, 2]
+    assert fusion.meaning_candidates({"meaning": [(4, 0.4)]}) == []
+    words = [(doc_id, 1.0) for doc_id in range(fusion.WINDOW + 5)]
+    assert len(fusion.meaning_candidates({"words": words})) == fusion.WINDOW
+
+
+def test_a_candidates_cosine_counts_and_is_a_reason_only_at_the_floor():
+    neighbours = [(3, 0.5)]
+    cosines = [(1, fusion.SIMILARITY_FLOOR - 0.02), (2, fusion.SIMILARITY_FLOOR + 0.02)]
+    meaning = fusion.with_cosines(neighbours, cosines)
+    assert [doc_id for doc_id, _cosine in meaning] == [3, 2, 1]
+    fused = {item.id: item for item in fusion.fuse({"words": [(1, 1.0), (2, 1.0)],
+                                                    "meaning": meaning})}
+    # Found by the words, not among the neighbours: each adds its calibrated meaning, and
+    # only the one at the neighbours' floor is called close in meaning.
+    assert fused[1].score > fusion.WEIGHTS["words"] and fused[2].score > fused[1].score
+    assert fused[1].reasons == ("words",)
+    assert fused[2].reasons == ("words", "meaning")
