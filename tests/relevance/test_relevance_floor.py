@@ -15,9 +15,9 @@ from tests.conftest import elasticsearch_url
 
 # Measured on the grown collection (docs/relevance.md), words + concepts (body-only ones
 # weaker) + meaning (language-centred vectors without the language subspace, score
-# fusion) + feedback: 0.848 / 0.906 on the lower engine; floors just below. Raise them
-# with the ranking.
-FLOORS = {"cross": 0.84, "same": 0.90}
+# fusion; the final fusion also scores the words' and concepts' documents) + feedback:
+# 0.849 / 0.910 on the lower engine; floors just below. Raise them with the ranking.
+FLOORS = {"cross": 0.84, "same": 0.905}
 # The two engines must rank alike (issue 8's goal: within 0.03; measured 0.001 / 0.002).
 MAX_ENGINE_GAP = 0.03
 
