@@ -418,13 +418,19 @@ def run_indexer(*, once: bool, poll: float = 1.0, max_backoff: float = 30.0,
     Returns False only when --once gave up after `max_attempts` failures.
     """
     backoff, failures = poll, 0
+    checked = None  # when the common words were last checked (time.monotonic)
     while True:
         try:
             report = drain_outbox()
             # Then missing vectors: a few per round (embedding is slow, ~15 passages/s);
             # with --once all of them.
             backfilled = backfill(get_engine(), limit=None if once else BACKFILL_BATCH)
-            count_common_words_if_stale()
+            # Not every round: the check counts the published case studies (requests that
+            # index their own changes leave this loop nothing to drain, so it cannot wait
+            # for a drain to say something changed).
+            if checked is None or time.monotonic() - checked >= COMMON_WORDS_CHECK_SECONDS:
+                count_common_words_if_stale()
+                checked = time.monotonic()
         except (EngineUnavailable, OperationalError) as error:
             db.session.rollback()
             failures += 1
@@ -455,6 +461,8 @@ def _what_failed(error: Exception) -> str:
 
 # Counted again once the number of published case studies has moved this share.
 RECOUNT_SHARE = 0.05
+# The worker checks that at most this often.
+COMMON_WORDS_CHECK_SECONDS = 60.0
 
 
 def count_common_words() -> CommonWords:
