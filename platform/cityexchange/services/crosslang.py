@@ -31,9 +31,8 @@ from indexer.analysis import (
     tokenize,
 )
 from indexer.embedding import Embedder, query_vector_later
-from indexer.common_words import NONE as NO_COMMON_WORDS
-from indexer.common_words import CommonWords, for_the_model
-from indexer.expansion import recognised_spans
+from indexer.common_words import NONE as NO_COMMON_WORDS, CommonWords, for_the_model
+from indexer.expansion import concepts_of, recognised_spans
 from indexer.spelling import corrected, suspects
 from indexer.thesaurus import Thesaurus
 
@@ -114,7 +113,7 @@ def build_query(search_request: SearchRequest, thesaurus: Thesaurus, *,
     # literal ("only my words"): the words typed only, no concepts, no similar meaning.
     literal = getattr(search_request, "literal", False)
     spans = () if browse or literal else recognised_spans(text, thesaurus)
-    concepts = tuple(c for c in dict.fromkeys(span.concept for span in spans) if c in thesaurus)
+    concepts = tuple(c for c in concepts_of(spans) if c in thesaurus)
     # Embedded in a worker thread: it runs while the engine runs its lexical queries
     # (and is cached). The model reads the query without the collection's common words,
     # but for those a recognised label covers (indexer/common_words.py).
